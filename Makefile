@@ -1,0 +1,48 @@
+# Newsdesk: `make run` serves the chat, `make test` runs every test. Both install first.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install model run test unit integration lint format browser clean
+
+install: $(STAMP)
+
+# torch is pinned in pyproject.toml, so pip takes the CPU wheel in the same command as the rest.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+model: install
+	$(BIN)/newsdesk prepare-model
+
+run: model
+	$(BIN)/newsdesk serve --samples-if-empty
+
+# Debian's Chromium drives the browser tests; installed once when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "chromium could not be installed: browser tests will be skipped"; }
+
+test: model browser
+	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest -m "not integration"
+
+integration: model
+	$(BIN)/python -m pytest -m integration
+
+lint: install
+	$(BIN)/ruff check index qa ui tests
+	$(BIN)/ruff format --check index qa ui tests
+
+format: install
+	$(BIN)/ruff format index qa ui tests
+	$(BIN)/ruff check --fix index qa ui tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

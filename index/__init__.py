@@ -1,0 +1,1 @@
+"""Ingestion: read articles, chunk them, embed the chunks and keep them in Chroma."""

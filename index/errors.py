@@ -1,0 +1,26 @@
+"""Errors raised while reading and indexing articles; the edges turn them into messages."""
+
+
+class IndexingError(Exception):
+    """Base class for every error of the ingestion side."""
+
+
+class ReadError(IndexingError):
+    """An input could not be read as an article; `source` names the input."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class StoreError(IndexingError):
+    """The vector store could not be opened, read or written."""
+
+
+class ArticleNotFound(IndexingError):
+    """An article id that is not in the index."""
+
+    def __init__(self, article_id: str) -> None:
+        super().__init__(f"no article with id {article_id!r} in the index")
+        self.article_id = article_id

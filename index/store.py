@@ -1,0 +1,166 @@
+"""The Chroma-backed index: one collection of chunks, one of article records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from .errors import StoreError
+from .models import Article, Chunk, SearchHit, StoredArticle, text_hash
+
+HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
+
+
+class ChromaStore:
+    """Chunks and articles in a Chroma client (persistent on disk, or a Chroma server)."""
+
+    def __init__(self, client: Any, prefix: str = "newsdesk") -> None:
+        self.client = client
+        try:
+            self.chunks = client.get_or_create_collection(
+                f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": HNSW}
+            )
+            self.articles = client.get_or_create_collection(
+                f"{prefix}_articles", embedding_function=None, configuration={"hnsw": HNSW}
+            )
+        except Exception as exc:  # chromadb raises many kinds; all mean "can't open"
+            raise StoreError(f"cannot open the index: {exc}") from exc
+        self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
+
+    # -- articles ---------------------------------------------------------------------------
+    def get_article(self, article_id: str, with_text: bool = False) -> StoredArticle | None:
+        got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _stored(got["ids"][0], got["metadatas"][0], got["documents"][0] if with_text else "")
+
+    def find_by_text(self, text: str) -> str | None:
+        got = self.articles.get(where={"text_hash": text_hash(text)}, limit=1, include=[])
+        return got["ids"][0] if got["ids"] else None
+
+    def list_articles(self) -> list[StoredArticle]:
+        got = self.articles.get(include=["metadatas"])
+        rows = [_stored(i, m, "") for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+        return sorted(rows, key=lambda a: (a.published_at, a.title), reverse=True)
+
+    def count_articles(self) -> int:
+        return self.articles.count()
+
+    def count_chunks(self) -> int:
+        return self.chunks.count()
+
+    def write_article(
+        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        """Add the new chunks first, then the article record, then drop chunks of older
+        versions, so a failure part-way never leaves the article without its chunks."""
+        version = article.content_hash[:12]
+        ids = [f"{article.id}:{version}:{c.index}" for c in chunks]
+        metas = [self._chunk_meta(article, c, version) for c in chunks]
+        try:
+            for i in range(0, len(ids), self._max_batch):
+                j = i + self._max_batch
+                self.chunks.upsert(
+                    ids=ids[i:j],
+                    documents=[c.text for c in chunks[i:j]],
+                    embeddings=vectors[i:j],
+                    metadatas=metas[i:j],
+                )
+            centroid = vectors.mean(axis=0)
+            centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+            self.articles.upsert(
+                ids=[article.id],
+                documents=[article.text],
+                embeddings=centroid[None, :],
+                metadatas=[self._article_meta(article, len(chunks))],
+            )
+            self.chunks.delete(where={"$and": [{"article_id": article.id}, {"version": {"$ne": version}}]})
+        except Exception as exc:
+            raise StoreError(f"cannot write article {article.id}: {exc}") from exc
+
+    def remove(self, article_id: str) -> bool:
+        if not self.articles.get(ids=[article_id], include=[])["ids"]:
+            return False
+        self.chunks.delete(where={"article_id": article_id})
+        self.articles.delete(ids=[article_id])
+        return True
+
+    # -- search -----------------------------------------------------------------------------
+    def search(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[SearchHit]:
+        n = self.chunks.count()
+        if n == 0:
+            return []
+        res = self.chunks.query(
+            query_embeddings=vector[None, :],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            _hit(cid, doc, meta, 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                strict=True,
+            )
+        ]
+
+    @staticmethod
+    def _chunk_meta(article: Article, chunk: Chunk, version: str) -> dict[str, Any]:
+        return {
+            "article_id": article.id,
+            "version": version,
+            "chunk_index": chunk.index,
+            "start": chunk.start,
+            "end": chunk.end,
+            "title": article.title,
+            "source": article.source,
+            "published_at": article.published_at,
+            "url": article.url,
+        }
+
+    @staticmethod
+    def _article_meta(article: Article, n_chunks: int) -> dict[str, Any]:
+        return {
+            "title": article.title,
+            "source": article.source,
+            "published_at": article.published_at,
+            "url": article.url,
+            "chunks": n_chunks,
+            "content_hash": article.content_hash,
+            "text_hash": text_hash(article.text),
+            "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "extra": json.dumps(article.extra, ensure_ascii=False, sort_keys=True),
+        }
+
+
+def _stored(article_id: str, meta: dict[str, Any], text: str) -> StoredArticle:
+    return StoredArticle(
+        article_id=article_id,
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        published_at=meta.get("published_at", ""),
+        url=meta.get("url", ""),
+        chunks=int(meta.get("chunks", 0)),
+        content_hash=meta.get("content_hash", ""),
+        text=text,
+    )
+
+
+def _hit(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> SearchHit:
+    return SearchHit(
+        chunk_id=chunk_id,
+        article_id=meta["article_id"],
+        chunk_index=int(meta["chunk_index"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        published_at=meta.get("published_at", ""),
+        url=meta.get("url", ""),
+        score=score,
+    )

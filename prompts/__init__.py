@@ -1,0 +1,1 @@
+"""Prompt templates (Jinja, one file per prompt), read by `qa` as package data."""

@@ -1,0 +1,1 @@
+"""Question answering: retrieval, prompts, the local model, cited answers and their checks."""

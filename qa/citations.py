@@ -1,0 +1,94 @@
+"""Citations enforced in code: drop markers that name no passage, attach the best supporting
+passage to sentences without one, and flag sentences that no passage supports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.chunking import sentence_spans
+
+from .models import Passage
+
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+_ENDS_WITH_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$")
+_WORD = re.compile(r"[\w$%£€]+(?:[.,'’]\w+)*", re.UNICODE)
+_STOPWORDS = set(
+    """a an the and or but if of to in on at by for with from as is are was were be been being
+    it its this that these those he she they them his her their we you i not no yes will would
+    can could should may might has have had do does did than then there here which who whom what
+    when where why how also into about over after before said says say so such up out""".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    words = set()
+    for w in _WORD.findall(text.lower()):
+        w = w.strip("'’").replace(",", "")
+        if w and w not in _STOPWORDS and (len(w) > 1 or w.isdigit()):
+            words.add(w[:-1] if len(w) > 3 and w.endswith("s") else w)
+    return words
+
+
+def support(sentence: str, passage: str) -> float:
+    """Share of the sentence's content words that the passage contains (0 to 1)."""
+    words = content_words(MARKER.sub(" ", sentence))
+    if not words:
+        return 1.0
+    return len(words & content_words(passage)) / len(words)
+
+
+# Sentences about the passages rather than the news ("This is supported by passage [2].").
+_META = re.compile(
+    r"^(?:this|that|it|the answer)\b.{0,40}\b(?:supported|stated|mentioned|found|given)\b.{0,20}"
+    r"\bpassages?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    text: str
+    cited: list[int]  # passage numbers, in order of first citation
+    unsupported: list[str]
+    sentences: list[str]  # without markers
+
+
+def _markers(sentence: str) -> list[int]:
+    return [int(n) for m in MARKER.finditer(sentence) for n in re.split(r"[,;]\s*", m.group(1))]
+
+
+def enforce_citations(
+    answer: str, passages: Sequence[Passage], min_support: float = 0.5
+) -> CheckedAnswer:
+    by_n = {p.n: p for p in passages}
+    answer = _TRAILING_MARKERS.sub(r"\2\1", answer.strip())
+    sentences, bare_sentences, cited, unsupported = [], [], [], []
+    for start, end, _ in sentence_spans(answer):
+        raw = answer[start:end]
+        bare = MARKER.sub("", raw).strip()
+        if not bare or _META.match(bare):
+            continue
+        ns = [n for n in dict.fromkeys(_markers(raw)) if n in by_n]
+        ns = [n for n in ns if support(bare, by_n[n].text) >= min_support] or ns
+        if not ns or all(support(bare, by_n[n].text) < min_support for n in ns):
+            best = max(passages, key=lambda p: support(bare, p.text), default=None)
+            if best is not None and support(bare, best.text) >= min_support:
+                ns = [best.n]
+        if not ns or all(support(bare, by_n[n].text) < min_support for n in ns):
+            unsupported.append(bare)
+        sentences.append(_with_markers(bare, ns))
+        bare_sentences.append(bare)
+        cited.extend(n for n in ns if n not in cited)
+    return CheckedAnswer(" ".join(sentences), cited, unsupported, bare_sentences)
+
+
+def _with_markers(sentence: str, ns: Sequence[int]) -> str:
+    if not ns:
+        return sentence
+    tail = "".join(f"[{n}]" for n in ns)
+    if sentence[-1:] in ".!?" and not _ENDS_WITH_ABBREVIATION.search(sentence):
+        return f"{sentence[:-1]} {tail}{sentence[-1]}"
+    return f"{sentence} {tail}"

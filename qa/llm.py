@@ -1,0 +1,134 @@
+"""Language models: a small base class with one abstract method, and llama.cpp."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+
+from .errors import ModelError
+
+Messages = Sequence[dict[str, str]]
+
+
+class LLM(ABC):
+    """Chat model. Subclasses implement `stream`; the rest has working defaults."""
+
+    @abstractmethod
+    def stream(self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+        """Greedy continuation of the chat, piece by piece."""
+
+    def complete(self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()) -> str:
+        return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop))
+
+    def yes_probability(self, messages: Messages) -> float:
+        """P(yes) / (P(yes) + P(no)) for a yes/no question; from the reply text by default."""
+        reply = self.complete(messages, max_tokens=2).strip().lower()
+        return 1.0 if reply.startswith("yes") else 0.0
+
+    def count_tokens(self, messages: Messages) -> int:
+        """Prompt size in tokens; an estimate unless the backend knows its tokenizer."""
+        return sum(len(m["content"]) for m in messages) // 4 + 4 * len(messages)
+
+
+class LlamaCppLLM(LLM):
+    """A GGUF model run in-process by llama-cpp-python. The KV cache keeps the longest
+    common prefix between calls, so a shared system prompt and passages are read once."""
+
+    def __init__(
+        self,
+        model_path: str,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        chat_format: str = "chatml",
+        seed: int = 0,
+    ) -> None:
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise ModelError("llama-cpp-python is not installed") from exc
+        try:
+            self.llama = Llama(
+                model_path=model_path,
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                seed=seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"cannot load model {model_path}: {exc}") from exc
+        self.render, self.stops = self._formatter(chat_format)
+        self._yes = self._first_tokens(("yes", "Yes", " yes", " Yes", "YES"))
+        self._no = self._first_tokens(("no", "No", " no", " No", "NO"))
+
+    def _formatter(self, chat_format: str):
+        """ChatML by default; "auto" uses the chat template stored in the GGUF file."""
+        if chat_format == "chatml":
+            return render_chatml, ["<|im_end|>"]
+        if chat_format != "auto":
+            raise ModelError(f"unknown chat format {chat_format!r} (use chatml or auto)")
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        meta = self.llama.metadata
+        template = meta.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError("the model file has no chat template; use chat format chatml")
+        vocab = self.llama._model
+        formatter = Jinja2ChatFormatter(
+            template,
+            eos_token=vocab.token_get_text(self.llama.token_eos()),
+            bos_token=vocab.token_get_text(self.llama.token_bos()),
+        )
+        return (lambda messages: formatter(messages=list(messages)).prompt), []
+
+    def _first_tokens(self, words: Sequence[str]) -> set[int]:
+        return {self.llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words}
+
+    def _tokens(self, messages: Messages) -> list[int]:
+        return self.llama.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
+
+    def count_tokens(self, messages: Messages) -> int:
+        return len(self._tokens(messages))
+
+    def stream(self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+        try:
+            for chunk in self.llama.create_completion(
+                self._tokens(messages), max_tokens=max_tokens, temperature=0.0, top_k=1,
+                stop=[*stop, *self.stops], stream=True,
+            ):  # fmt: skip
+                piece = chunk["choices"][0]["text"]
+                if piece:
+                    yield piece
+        except RuntimeError as exc:
+            raise ModelError(f"generation failed: {exc}") from exc
+
+    def yes_probability(self, messages: Messages) -> float:
+        """Evaluate the prompt once (reusing the cached prefix) and compare the next-token
+        weights of the yes and no tokens."""
+        import numpy as np
+
+        tokens = self._tokens(messages)
+        llama = self.llama
+        cached = llama.input_ids[: llama.n_tokens].tolist()
+        common = 0
+        for a, b in zip(cached, tokens[:-1], strict=False):
+            if a != b:
+                break
+            common += 1
+        llama.n_tokens = common
+        try:
+            llama.eval(tokens[common:])
+        except RuntimeError as exc:
+            raise ModelError(f"evaluation failed: {exc}") from exc
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        logits = logits.astype(np.float64)
+        top = logits.max()
+        yes = sum(math.exp(logits[i] - top) for i in self._yes)
+        no = sum(math.exp(logits[i] - top) for i in self._no)
+        return yes / (yes + no) if yes + no > 0 else 0.5
+
+
+def render_chatml(messages: Messages) -> str:
+    body = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+    return body + "<|im_start|>assistant\n"

@@ -1,0 +1,71 @@
+"""Data types of an answer: retrieved passages, citations and the answer itself."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as numbered in the prompt."""
+
+    n: int
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str
+    published_at: str
+    url: str
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage the answer cites; `start`/`end` are offsets of the passage in the article."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    published_at: str
+    url: str
+    passage: str
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, p: Passage) -> Citation:
+        return cls(p.n, p.article_id, p.title, p.source, p.published_at, p.url, p.text,
+                   p.start, p.end)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation]
+    timings: dict[str, float]
+    prompt_tokens: int
+    completion_tokens: int
+    unsupported: list[str] = field(default_factory=list)  # sentences no passage supports
+    refusal_reason: str = ""
+    passages: list[Passage] = field(default_factory=list)  # everything retrieved
+
+    def to_json(self) -> dict[str, Any]:
+        """The command-line JSON contract."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [asdict(c) for c in self.citations],
+            "timings": self.timings,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "unsupported_sentences": self.unsupported,
+            "refusal_reason": self.refusal_reason,
+        }

@@ -1,0 +1,135 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from index.readers import expand_paths, read_file
+
+MB = 10**6
+
+
+def read(path: Path, max_bytes: int = MB):
+    return list(read_file(path, max_bytes))
+
+
+def test_text_file_first_line_is_title(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("Storm hits coast\n\nThe storm reached the coast on Monday.\n", encoding="utf-8")
+    (r,) = read(p)
+    assert r.error is None
+    assert r.article.title == "Storm hits coast"
+    assert r.article.text == "The storm reached the coast on Monday."
+
+
+def test_markdown_front_matter(tmp_path):
+    p = tmp_path / "a.md"
+    p.write_text(
+        "---\ntitle: Bridge opens\nsource: Sample Gazette\ndate: 2025-03-04\n"
+        "url: https://example.org/b\n---\n# Ignored heading\nThe bridge opened today.\n"
+    )
+    (r,) = read(p)
+    a = r.article
+    assert (a.title, a.source, a.published_at, a.url) == (
+        "Bridge opens", "Sample Gazette", "2025-03-04", "https://example.org/b"
+    )
+    assert a.text.startswith("# Ignored heading")
+
+
+def test_markdown_heading_title(tmp_path):
+    p = tmp_path / "a.md"
+    p.write_text("# Rates rise\nThe bank raised rates.")
+    assert read(p)[0].article.title == "Rates rise"
+
+
+def test_json_article_keeps_extra_fields(tmp_path):
+    p = tmp_path / "a.json"
+    p.write_text(json.dumps({"id": "x1", "title": "T", "text": "Body.", "author": "Ann",
+                             "published_at": "2024-01-02T10:00:00Z"}))  # fmt: skip
+    a = read(p)[0].article
+    assert (a.id, a.published_at, a.extra) == ("x1", "2024-01-02", {"author": "Ann"})
+
+
+def test_jsonl_bad_line_fails_alone(tmp_path):
+    p = tmp_path / "a.jsonl"
+    good = json.dumps({"id": "g1", "title": "Good", "text": "Fine text."})
+    p.write_text(f"{good}\n{{not json\n\n" + json.dumps({"id": "g2", "text": "More."}) + "\n")
+    results = read(p)
+    assert [r.article.id for r in results if r.article] == ["g1", "g2"]
+    (bad,) = [r for r in results if r.error]
+    assert bad.origin.endswith("a.jsonl line 2")
+    assert "invalid JSON" in bad.error
+
+
+def test_jsonl_record_without_text(tmp_path):
+    p = tmp_path / "a.jsonl"
+    p.write_text(json.dumps({"id": "n", "title": "No text"}) + "\n[1, 2]\n")
+    errors = [r.error for r in read(p)]
+    assert "no 'text'" in errors[0]
+    assert "expected a JSON object" in errors[1]
+
+
+def test_html_extracts_main_text(tmp_path):
+    p = tmp_path / "a.html"
+    body = " ".join(["The council approved the new park budget after a long debate."] * 5)
+    p.write_text(
+        "<html><head><title>Park budget approved</title>"
+        '<meta name="author" content="Jo Reporter"><meta property="article:published_time" '
+        'content="2024-05-06"></head><body><nav>Home | News</nav>'
+        f"<article><h1>Park budget approved</h1><p>{body}</p></article></body></html>"
+    )
+    (r,) = read(p)
+    assert r.error is None, r.error
+    assert r.article.title == "Park budget approved"
+    assert "council approved" in r.article.text
+    assert "Home | News" not in r.article.text
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\n ", "empty"),
+        ("title-only.txt", b"Just a title\n", "no text"),
+        ("binary.txt", b"\x00\x01\x02binary\x00", "binary"),
+        ("latin1.txt", "Caf\u00e9 news\nBody text.".encode("latin-1"), "not valid UTF-8"),
+        ("broken.json", b'{"title": "x", ', "invalid JSON"),
+        ("table.pdf", b"%PDF-1.4", "unsupported file type .pdf"),
+        ("bad-date.json", b'{"text": "x", "published_at": "last week"}', "not a date"),
+        ("no-text.html", b"<html><body><script>x()</script></body></html>", "no article text"),
+    ],
+)
+def test_bad_inputs_name_the_problem(tmp_path, name, data, message):
+    p = tmp_path / name
+    p.write_bytes(data)
+    (r,) = read(p)
+    assert r.article is None
+    assert message in r.error
+    assert r.origin == str(p)
+
+
+def test_huge_file_is_refused(tmp_path):
+    p = tmp_path / "big.txt"
+    p.write_text("Title\n" + "x" * 2000)
+    (r,) = read(p, max_bytes=1000)
+    assert "over the" in r.error and "limit" in r.error
+
+
+def test_utf8_bom_and_utf16_are_read(tmp_path):
+    p = tmp_path / "bom.txt"
+    p.write_bytes("\ufeffTitle\nBody.".encode())
+    assert read(p)[0].article.title == "Title"
+    q = tmp_path / "u16.txt"
+    q.write_bytes("Title\nBody.".encode("utf-16"))
+    assert read(q)[0].article.text == "Body."
+
+
+def test_expand_paths_walks_folders(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("A\nB")
+    (tmp_path / "b.md").write_text("A\nB")
+    (tmp_path / "skip.pdf").write_text("x")
+    (tmp_path / ".hidden.txt").write_text("A\nB")
+    got = list(expand_paths([tmp_path, tmp_path / "missing.txt"]))
+    assert [(p.name, e) for p, e in got] == [
+        ("b.md", None), ("a.txt", None), ("missing.txt", "no such file or folder"),
+    ]  # fmt: skip

@@ -1,0 +1,213 @@
+"""The `newsdesk` command line. Errors of the inner parts become messages here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .offline import go_offline
+
+go_offline()
+
+from index.errors import IndexingError  # noqa: E402
+from index.ingest import Overrides  # noqa: E402
+from index.readers import ReadError, expand_paths, normalise_date, read_file  # noqa: E402
+from qa.citations import MARKER  # noqa: E402
+from qa.errors import QAError  # noqa: E402
+
+from .container import Container  # noqa: E402
+from .settings import Settings, SettingsError  # noqa: E402
+
+ContainerFactory = Callable[[Settings], Container]
+
+
+def _container(ctx: click.Context) -> Container:
+    state = ctx.find_root().obj
+    if "container" not in state:
+        factory: ContainerFactory = state.get("factory") or Container
+        state["container"] = factory(state["settings"])
+    return state["container"]
+
+
+class _Group(click.Group):
+    """Turns the inner parts' errors into one-line messages with exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (IndexingError, QAError, SettingsError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Index folder "
+              "(env NEWSDESK_DATA_DIR; default ~/.local/share/newsdesk).")  # fmt: skip
+@click.option("--model", type=click.Path(path_type=Path), help="Use this GGUF model file "
+              "instead of the packaged one (env NEWSDESK_MODEL).")  # fmt: skip
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, model: Path | None) -> None:
+    """Newsdesk: ask questions about your news articles, answered with citations, offline."""
+    ctx.ensure_object(dict)
+    try:
+        ctx.obj["settings"] = Settings.load({"data_dir": data_dir, "model": model})
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _check_date(ctx, param, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalise_date(value, "--date")
+    except ReadError as exc:
+        raise click.BadParameter(exc.reason) from None
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--source", help="Outlet name for every article added.")
+@click.option("--date", callback=_check_date, help="Publication date (YYYY-MM-DD) for all.")
+@click.option("--url", help="Address of the article (for a single article).")
+@click.pass_context
+def add(ctx, paths: tuple[Path, ...], source: str | None, date: str | None, url: str | None):
+    """Add articles from files or folders (.txt .md .html .json .jsonl)."""
+    container = _container(ctx)
+    overrides = Overrides(source or "", date or "", url or "")
+    max_bytes = int(container.settings.max_file_mb * 1e6)
+    files = list(expand_paths(list(paths)))
+    counts: Counter[str] = Counter()
+    show_bar = len(files) >= 10 and sys.stderr.isatty()
+    with click.progressbar(files, label="Adding", file=sys.stderr, hidden=not show_bar) as bar:
+        for path, missing in bar:
+            results = [(str(path), None, missing)] if missing else [
+                (r.origin, r.article, r.error) for r in read_file(path, max_bytes)
+            ]  # fmt: skip
+            for origin, article, error in results:
+                if error:
+                    outcome_status, line = "failed", f"failed     {origin}: {error}"
+                else:
+                    out = container.ingestor.add(overrides.apply(article), origin)
+                    outcome_status, line = out.status, _outcome_line(out)
+                counts[outcome_status] += 1
+                click.echo(line)
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed"))
+    click.echo(summary)
+    if counts["failed"]:
+        ctx.exit(1)
+
+
+def _outcome_line(out) -> str:
+    if out.status == "failed":
+        return f"failed     {out.origin}: {out.reason}"
+    note = f" ({out.reason})" if out.reason else f" ({out.chunks} chunks)"
+    return f"{out.status:<10} {out.article_id}  {out.title}{note}"
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_(ctx, as_json: bool):
+    """List the indexed articles, newest first."""
+    articles = _container(ctx).store.list_articles()
+    if as_json:
+        rows = [
+            {"id": a.article_id, "title": a.title, "source": a.source,
+             "published_at": a.published_at, "url": a.url, "chunks": a.chunks}
+            for a in articles
+        ]  # fmt: skip
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for a in articles:
+        click.echo(f"{a.article_id}  {a.published_at or '----------'}  {a.source or '-'}  {a.title}")
+    click.echo(f"{len(articles)} articles")
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, required=True)
+@click.pass_context
+def remove(ctx, ids: tuple[str, ...]):
+    """Remove articles (and all their passages) by id."""
+    store = _container(ctx).store
+    missing = 0
+    for article_id in ids:
+        if store.remove(article_id):
+            click.echo(f"removed    {article_id}")
+        else:
+            missing += 1
+            click.echo(f"not found  {article_id}", err=True)
+    if missing:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--top-k", type=click.IntRange(1, 20), help="Passages given to the model.")
+@click.option("--as-of", callback=_check_date, help="Answer as of this date (YYYY-MM-DD).")
+@click.pass_context
+def ask(ctx, question: str, as_json: bool, top_k: int | None, as_of: str | None):
+    """Ask a question; the answer cites the passages it comes from."""
+    if not question.strip():
+        raise click.BadParameter("the question is empty", param_hint="QUESTION")
+    answerer = _container(ctx).answerer
+    if as_json:
+        answer = answerer.ask(question, top_k=top_k, as_of=as_of or "")
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return
+    streamed: list[str] = []
+    for event in answerer.stream(question, top_k=top_k, as_of=as_of or ""):
+        if isinstance(event, str):
+            streamed.append(event)
+            click.echo(event, nl=False)
+            continue
+        _print_answer(event, "".join(streamed))
+
+
+def _plain(text: str) -> tuple[str, list[str]]:
+    """Text and markers, ignoring where the markers stand and the spacing."""
+    markers = MARKER.findall(text)
+    return " ".join(MARKER.sub("", text).split()), sorted(markers)
+
+
+def _print_answer(answer, streamed: str) -> None:
+    if streamed:
+        click.echo()
+    if _plain(answer.answer) != _plain(streamed) or answer.refused:
+        prefix = "" if not streamed else "\nChecked answer: "
+        click.echo(prefix + answer.answer)
+    for sentence in answer.unsupported:
+        click.secho(f"(no passage supports: {sentence})", fg="yellow")
+    if answer.citations:
+        click.echo("\nSources:")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source, c.published_at) if x)
+        click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
+        if c.url:
+            click.echo(f"    {c.url}")
+        passage = " ".join(c.passage.split())
+        click.echo(f"    “{passage[:400]}{'…' if len(passage) > 400 else ''}”")
+
+
+@cli.command("prepare-model")
+@click.pass_context
+def prepare_model(ctx):
+    """Assemble and verify the packaged model (done on first use otherwise)."""
+    container = _container(ctx)
+    click.echo(str(container.model_path()))
+
+
+def main() -> None:
+    cli(obj={})
+
+
+def run_with(factory: ContainerFactory, args: list[str], **kwargs):
+    """Invoke the CLI with a container factory (used by tests to pass fakes)."""
+    from click.testing import CliRunner
+
+    return CliRunner(**kwargs).invoke(cli, args, obj={"factory": factory})

