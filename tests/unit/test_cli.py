@@ -1,0 +1,122 @@
+"""The command line at its boundary: exit codes and output, with fakes behind it."""
+
+import json
+
+import pytest
+
+from tests.fakes import ScriptedLLM, WordHashEmbedder
+from ui.cli import run_with
+from ui.container import Container
+
+
+@pytest.fixture
+def llm():
+    return ScriptedLLM()
+
+
+@pytest.fixture
+def cli(tmp_path, llm):
+    made = {}
+
+    def factory(settings):
+        made.setdefault("c", Container(settings, embedder=WordHashEmbedder(), llm=llm))
+        return made["c"]
+
+    return lambda *args: run_with(factory, ["--data-dir", str(tmp_path / "d"), *args])
+
+
+@pytest.fixture
+def article(tmp_path):
+    p = tmp_path / "bridge.txt"
+    p.write_text("River bridge opens\nThe river bridge opened on Saturday. It cost 40 million euros.")
+    return p
+
+
+def ids(cli):
+    return [a["id"] for a in json.loads(cli("list", "--json").output)]
+
+
+def test_add_list_remove_readd(cli, article):
+    first = cli("add", str(article), "--source", "Sample Times", "--date", "2025-05-10")
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("added")
+    assert "1 added, 0 updated, 0 unchanged, 0 failed" in first.output
+    again = cli("add", str(article), "--source", "Sample Times", "--date", "2025-05-10")
+    assert again.output.startswith("unchanged")
+    (listed,) = json.loads(cli("list", "--json").output)
+    assert (listed["source"], listed["published_at"]) == ("Sample Times", "2025-05-10")
+    removed = cli("remove", listed["id"])
+    assert removed.exit_code == 0 and ids(cli) == []
+    assert cli("remove", listed["id"]).exit_code == 1
+    assert cli("add", str(article)).output.startswith("added")
+    assert len(ids(cli)) == 1
+
+
+def test_failed_input_sets_exit_code_but_good_ones_are_indexed(cli, article, tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"Cafe news\nThe caf\xe9 opened.")
+    result = cli("add", str(article), str(bad), str(tmp_path / "missing.md"))
+    assert result.exit_code == 1
+    assert f"failed     {bad}: not valid UTF-8 (byte 0xe9 at line 2)" in result.output
+    assert "missing.md: no such file or folder" in result.output
+    assert "1 added, 0 updated, 0 unchanged, 2 failed" in result.output
+    assert len(ids(cli)) == 1
+
+
+def test_bad_date_is_a_usage_error(cli, article):
+    result = cli("add", str(article), "--date", "yesterday")
+    assert result.exit_code == 2 and "not a date" in result.output
+
+
+def test_ask_json_contract(cli, article, llm):
+    cli("add", str(article))
+    llm.replies = ["It cost 40 million euros [1]."]
+    result = cli("ask", "How much did the river bridge cost?", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) >= {"question", "answer", "refused", "citations", "timings",
+                         "prompt_tokens", "completion_tokens"}  # fmt: skip
+    assert data["refused"] is False
+    (c,) = data["citations"]
+    assert set(c) == {"n", "article_id", "title", "source", "published_at", "url", "passage",
+                      "start", "end"}  # fmt: skip
+    assert set(data["timings"]) >= {"retrieve_ms", "first_token_ms", "total_ms"}
+
+
+def test_ask_streams_then_lists_sources(cli, article, llm):
+    cli("add", str(article))
+    llm.replies = ["It cost 40 million euros [1]."]
+    out = cli("ask", "How much did the river bridge cost?").output
+    assert out.startswith("It cost 40 million euros [1].")
+    assert "Sources:\n[1] River bridge opens" in out
+    assert "Checked answer" not in out
+
+
+def test_ask_refusal_is_plain(cli, article):
+    cli("add", str(article))
+    out = cli("ask", "Chess olympiad winners?").output
+    assert out.startswith("The indexed articles don't say")
+    assert "Sources" not in out
+
+
+def test_ask_on_empty_index_refuses(cli):
+    result = cli("ask", "Anything?", "--json")
+    assert result.exit_code == 0 and json.loads(result.output)["refused"] is True
+
+
+def test_empty_question_is_a_usage_error(cli):
+    assert cli("ask", "  ").exit_code == 2
+
+
+def test_folder_add_reports_each_article(cli, tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("A title\nFirst story text.")
+    (folder / "b.jsonl").write_text(
+        json.dumps({"id": "j1", "title": "J", "text": "Jsonl story."}) + "\n{oops\n"
+    )
+    result = cli("add", str(folder))
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert sum(line.startswith("added") for line in lines) == 2
+    assert any(line.startswith("failed") and "b.jsonl line 2" in line for line in lines)

@@ -1,0 +1,28 @@
+from importlib import resources
+
+import jinja2
+import pytest
+
+from qa.models import Passage
+from qa.prompting import Prompts
+
+P = Passage(1, "c", "a", "Title", "Outlet", "2025-01-02", "", "Body text.", 0, 10, 0.9)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(f.name for f in resources.files("prompts").iterdir() if f.name.endswith(".j2"))
+)
+def test_every_template_renders(name):
+    text = Prompts().render(name, question="Q?", passages=[P], today="2025-01-03")
+    assert text.strip()
+
+
+def test_passages_are_numbered_with_their_metadata():
+    text = Prompts().render("answer.j2", question="Q?", passages=[P], today="")
+    assert "[1] Title (Outlet, 2025-01-02)" in text
+    assert "Today's date" not in text
+
+
+def test_missing_variable_fails_loudly():
+    with pytest.raises(jinja2.UndefinedError):
+        Prompts().render("answer.j2", question="Q?")
