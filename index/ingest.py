@@ -60,7 +60,10 @@ class Ingestor:
                 twin = self.store.find_by_text(article.text)
                 if twin:
                     return AddOutcome(
-                        "unchanged", origin, twin, article.title,
+                        "unchanged",
+                        origin,
+                        twin,
+                        article.title,
                         reason=f"same text as article {twin}",
                     )
             chunks = self.chunker.chunk(article.id, article.text)

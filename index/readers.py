@@ -157,8 +157,9 @@ def read_file(path: Path, max_bytes: int) -> Iterator[ReadResult]:
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             raise ReadError(
-                origin, f"unsupported file type {suffix or '(none)'}; "
-                f"supported: {', '.join(SUPPORTED_SUFFIXES)}"
+                origin,
+                f"unsupported file type {suffix or '(none)'}; "
+                f"supported: {', '.join(SUPPORTED_SUFFIXES)}",
             )
         size = path.stat().st_size
         if size > max_bytes:

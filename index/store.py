@@ -53,9 +53,7 @@ class ChromaStore:
     def count_chunks(self) -> int:
         return self.chunks.count()
 
-    def write_article(
-        self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray
-    ) -> None:
+    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Add the new chunks first, then the article record, then drop chunks of older
         versions, so a failure part-way never leaves the article without its chunks."""
         version = article.content_hash[:12]
@@ -78,7 +76,9 @@ class ChromaStore:
                 embeddings=centroid[None, :],
                 metadatas=[self._article_meta(article, len(chunks))],
             )
-            self.chunks.delete(where={"$and": [{"article_id": article.id}, {"version": {"$ne": version}}]})
+            self.chunks.delete(
+                where={"$and": [{"article_id": article.id}, {"version": {"$ne": version}}]}
+            )
         except Exception as exc:
             raise StoreError(f"cannot write article {article.id}: {exc}") from exc
 
@@ -103,7 +103,10 @@ class ChromaStore:
         return [
             _hit(cid, doc, meta, 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                res["ids"][0],
+                res["documents"][0],
+                res["metadatas"][0],
+                res["distances"][0],
                 strict=True,
             )
         ]

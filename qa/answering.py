@@ -68,8 +68,8 @@ class Answerer:
         p_yes = self.llm.yes_probability(check)
         timer.mark("check_ms")
         if p_yes < self.policy.min_yes:
-            yield self._refused(question, passages, timer, prompt_tokens, 1,
-                                f"the model judged the passages do not answer (p={p_yes:.2f})")  # fmt: skip
+            reason = f"the model judged the passages do not answer (p={p_yes:.2f})"
+            yield self._refused(question, passages, timer, prompt_tokens, 1, reason)
             return
         messages = self.prompts.messages("answer", question, passages, as_of)
         prompt_tokens = self.llm.count_tokens(messages)
@@ -84,7 +84,9 @@ class Answerer:
         checked = enforce_citations(raw, passages, self.policy.min_support)
         reason = _refusal_reason(checked)
         if reason:
-            return self._refused(question, passages, timer, prompt_tokens, completion_tokens, reason)
+            return self._refused(
+                question, passages, timer, prompt_tokens, completion_tokens, reason
+            )
         by_n = {p.n: p for p in passages}
         return Answer(
             question=question,

@@ -15,7 +15,9 @@ class LLM(ABC):
     """Chat model. Subclasses implement `stream`; the rest has working defaults."""
 
     @abstractmethod
-    def stream(self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(
+        self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
         """Greedy continuation of the chat, piece by piece."""
 
     def complete(self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()) -> str:
@@ -86,12 +88,16 @@ class LlamaCppLLM(LLM):
         return {self.llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words}
 
     def _tokens(self, messages: Messages) -> list[int]:
-        return self.llama.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
+        return self.llama.tokenize(
+            self.render(messages).encode("utf-8"), add_bos=True, special=True
+        )
 
     def count_tokens(self, messages: Messages) -> int:
         return len(self._tokens(messages))
 
-    def stream(self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(
+        self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
         try:
             for chunk in self.llama.create_completion(
                 self._tokens(messages), max_tokens=max_tokens, temperature=0.0, top_k=1,

@@ -36,7 +36,9 @@ class ScriptedLLM(LLM):
         self.prompts: list[list[dict[str, str]]] = []
         self.checks: list[list[dict[str, str]]] = []
 
-    def stream(self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()) -> Iterator[str]:
+    def stream(
+        self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
         self.prompts.append(list(messages))
         reply = self.replies.pop(0) if self.replies else "The articles don't say."
         yield from re.findall(r"\S+\s*", reply)

@@ -124,7 +124,9 @@ def list_(ctx, as_json: bool):
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for a in articles:
-        click.echo(f"{a.article_id}  {a.published_at or '----------'}  {a.source or '-'}  {a.title}")
+        click.echo(
+            f"{a.article_id}  {a.published_at or '----------'}  {a.source or '-'}  {a.title}"
+        )
     click.echo(f"{len(articles)} articles")
 
 
@@ -211,3 +213,7 @@ def run_with(factory: ContainerFactory, args: list[str], **kwargs):
     from click.testing import CliRunner
 
     return CliRunner(**kwargs).invoke(cli, args, obj={"factory": factory})
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,9 @@ class Settings(BaseModel):
     """Everything a user can set. Environment: NEWSDESK_<FIELD NAME IN CAPITALS>."""
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Folder of the index.")
-    model: Path | None = Field(None, description="A GGUF file to use instead of the packaged model.")
+    model: Path | None = Field(
+        None, description="A GGUF file to use instead of the packaged model."
+    )
     model_cache: Path | None = Field(
         None, description="Folder for the assembled packaged model (default: DATA_DIR/models)."
     )

@@ -26,7 +26,9 @@ def test_markers_naming_no_passage_are_removed_and_repaired():
 
 
 def test_unmarked_sentence_gets_best_passage():
-    checked = enforce_citations("The summit is in Busan on Thursday. Tariffs may hit 155%.", PASSAGES)
+    checked = enforce_citations(
+        "The summit is in Busan on Thursday. Tariffs may hit 155%.", PASSAGES
+    )
     assert checked.text == "The summit is in Busan on Thursday [1]. Tariffs may hit 155% [2]."
     assert checked.cited == [1, 2]
 
@@ -37,18 +39,24 @@ def test_wrong_marker_is_moved_to_the_supporting_passage():
 
 
 def test_unsupported_sentence_is_flagged():
-    checked = enforce_citations("The summit is in Busan [1]. Markets fell sharply in Tokyo.", PASSAGES)
+    checked = enforce_citations(
+        "The summit is in Busan [1]. Markets fell sharply in Tokyo.", PASSAGES
+    )
     assert checked.unsupported == ["Markets fell sharply in Tokyo."]
     assert checked.cited == [1]
 
 
 def test_marker_after_the_full_stop_stays_with_its_sentence():
-    checked = enforce_citations("Tariffs could rise to 155%. [2] The summit is in Busan. [1]", PASSAGES)
+    checked = enforce_citations(
+        "Tariffs could rise to 155%. [2] The summit is in Busan. [1]", PASSAGES
+    )
     assert checked.text == "Tariffs could rise to 155% [2]. The summit is in Busan [1]."
 
 
 def test_sentences_about_the_passages_are_dropped():
-    checked = enforce_citations("The summit is in Busan [1]. This is supported by passage [1].", PASSAGES)
+    checked = enforce_citations(
+        "The summit is in Busan [1]. This is supported by passage [1].", PASSAGES
+    )
     assert checked.sentences == ["The summit is in Busan."]
 
 

@@ -28,7 +28,9 @@ def cli(tmp_path, llm):
 @pytest.fixture
 def article(tmp_path):
     p = tmp_path / "bridge.txt"
-    p.write_text("River bridge opens\nThe river bridge opened on Saturday. It cost 40 million euros.")
+    p.write_text(
+        "River bridge opens\nThe river bridge opened on Saturday. It cost 40 million euros."
+    )
     return p
 
 

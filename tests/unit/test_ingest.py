@@ -76,7 +76,9 @@ def test_remove_deletes_every_chunk(ingestor):
 
 def test_chunk_metadata_carries_offsets(ingestor):
     ingestor.add(STORY)
-    got = ingestor.store.chunks.get(where={"article_id": STORY.id}, include=["metadatas", "documents"])
+    got = ingestor.store.chunks.get(
+        where={"article_id": STORY.id}, include=["metadatas", "documents"]
+    )
     for meta, doc in zip(got["metadatas"], got["documents"]):
         assert STORY.text[meta["start"] : meta["end"]] == doc
         assert meta["title"] == STORY.title and meta["published_at"] == "2025-02-03"

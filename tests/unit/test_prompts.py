@@ -19,7 +19,7 @@ def test_every_template_renders(name):
 
 def test_passages_are_numbered_with_their_metadata():
     text = Prompts().render("answer.j2", question="Q?", passages=[P], today="")
-    assert "[1] Title (Outlet, 2025-01-02)" in text
+    assert 'Passage [1] (Outlet, 2025-01-02, "Title"):\nBody text.' in text
     assert "Today's date" not in text
 
 

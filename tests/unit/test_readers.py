@@ -30,7 +30,10 @@ def test_markdown_front_matter(tmp_path):
     (r,) = read(p)
     a = r.article
     assert (a.title, a.source, a.published_at, a.url) == (
-        "Bridge opens", "Sample Gazette", "2025-03-04", "https://example.org/b"
+        "Bridge opens",
+        "Sample Gazette",
+        "2025-03-04",
+        "https://example.org/b",
     )
     assert a.text.startswith("# Ignored heading")
 
