@@ -27,7 +27,7 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "chromium could not be installed: browser tests will be skipped"; }
 
-test: model browser
+test: model
 	$(BIN)/python -m pytest
 
 unit: install

@@ -196,6 +196,26 @@ def _print_answer(answer, streamed: str) -> None:
         click.echo(f"    “{passage[:400]}{'…' if len(passage) > 400 else ''}”")
 
 
+@cli.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 7860).")
+@click.option("--samples-if-empty", is_flag=True, help="Index the bundled samples first "
+              "when the index is empty.")  # fmt: skip
+@click.pass_context
+def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
+    """Serve the chat app in the browser."""
+    from .app import serve as serve_app
+    from .samples import index_samples
+
+    container = _container(ctx)
+    if samples_if_empty and container.store.count_articles() == 0:
+        for out in index_samples(container.ingestor):
+            click.echo(_outcome_line(out))
+    s = container.settings
+    click.echo(f"Newsdesk on http://{host or s.host}:{port or s.port}")
+    serve_app(container, host or s.host, port or s.port)
+
+
 @cli.command("prepare-model")
 @click.pass_context
 def prepare_model(ctx):

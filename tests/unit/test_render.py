@@ -1,0 +1,34 @@
+from qa.models import Answer, Citation
+from ui.render import answer_html, passage_in_context, sources_html
+
+TEXT = "Intro. The <b>museum</b> reopened <script>alert(1)</script> today. Outro."
+START = TEXT.index("The <b>")
+END = TEXT.index(" Outro")
+CITE = Citation(1, "a1", "Museum <i>news</i>", "Outlet", "2025-01-01", "javascript:alert(1)",
+                TEXT[START:END], START, END)  # fmt: skip
+
+
+def answer(text, refused=False, citations=(CITE,)):
+    return Answer("q", text, refused, list(citations), {}, 0, 0)
+
+
+def test_answer_markers_become_links_and_text_is_escaped():
+    out = answer_html(answer("It <script>x</script> reopened [1]."))
+    assert '<a class="nd-marker" href="#nd-source-1">[1]</a>' in out
+    assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_refusal_has_its_own_style():
+    assert 'class="nd-refusal"' in answer_html(answer("The indexed articles don't say.", True, ()))
+
+
+def test_sources_escape_article_text_and_skip_unsafe_links():
+    out = sources_html(answer("x [1]"), {"a1": TEXT})
+    assert "<script>" not in out and "<b>" not in out and "<i>" not in out
+    assert "javascript:" not in out
+    assert '<mark>The &lt;b&gt;museum' in out
+
+
+def test_passage_is_highlighted_in_its_context():
+    out = passage_in_context(TEXT, CITE)
+    assert out.startswith("Intro. <mark>") and out.endswith("</mark> Outro.")

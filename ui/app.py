@@ -1,0 +1,177 @@
+"""The Gradio chat app: pure composition around the services the container builds."""
+
+from __future__ import annotations
+
+import html
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from index.ingest import Overrides
+from index.models import Article
+from index.readers import ReadError, normalise_date, read_file
+from qa.models import Answer
+
+from .container import Container
+from .render import CSS, answer_html, sources_html
+from .samples import EXAMPLE_QUESTIONS
+
+
+class ChatService:
+    """What the UI calls: questions, additions and the library, one model use at a time."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.lock = threading.Lock()
+
+    def status_line(self) -> str:
+        articles = self.container.store.list_articles()
+        newest = max((a.published_at for a in articles if a.published_at), default="")
+        line = f"{len(articles)} articles indexed"
+        return line + (f" · newest from {newest}" if newest else "")
+
+    def chat(self, message: str, history: list[dict]):
+        message = (message or "").strip()
+        if not message:
+            yield history, ""
+            return
+        history = [*history, {"role": "user", "content": message},
+                   {"role": "assistant", "content": ""}]  # fmt: skip
+        streamed = ""
+        with self.lock:
+            for event in self.container.answerer.stream(message):
+                if isinstance(event, Answer):
+                    history[-1] = {"role": "assistant", "content": answer_html(event)}
+                    yield history, sources_html(event, self._texts(event))
+                    return
+                streamed += event
+                history[-1] = {"role": "assistant", "content": html.escape(streamed)}
+                yield history, ""
+
+    def _texts(self, answer: Answer) -> dict[str, str]:
+        texts = {}
+        for c in answer.citations:
+            stored = self.container.store.get_article(c.article_id, with_text=True)
+            texts[c.article_id] = stored.text if stored else ""
+        return texts
+
+    def add_text(self, title: str, text: str, source: str, date: str, url: str) -> str:
+        try:
+            published = normalise_date(date, "date")
+        except ReadError as exc:
+            return f"failed: {exc.reason}"
+        if not (text or "").strip():
+            return "failed: the article text is empty"
+        article = Article(title=(title or "").strip() or text.strip().splitlines()[0][:80],
+                          text=text.strip(), source=source or "", published_at=published,
+                          url=url or "")  # fmt: skip
+        with self.lock:
+            out = self.container.ingestor.add(article, "pasted article")
+        return _outcome(out)
+
+    def add_files(self, paths: list[str] | None, source: str = "", date: str = "") -> str:
+        if not paths:
+            return "no files chosen"
+        overrides = Overrides(source or "", date or "")
+        limit = int(self.container.settings.max_file_mb * 1e6)
+        lines = []
+        with self.lock:
+            for path in paths:
+                for r in read_file(Path(path), limit):
+                    origin = Path(r.origin).name
+                    if r.error:
+                        lines.append(f"failed: {origin}: {r.error}")
+                        continue
+                    out = self.container.ingestor.add(overrides.apply(r.article), origin)
+                    lines.append(_outcome(out))
+        return "\n".join(lines)
+
+    def library(self, query: str = "") -> list[list]:
+        q = (query or "").lower().strip()
+        return [
+            [a.article_id, a.title, a.source, a.published_at, a.chunks]
+            for a in self.container.store.list_articles()
+            if not q or q in f"{a.title} {a.source} {a.article_id}".lower()
+        ]
+
+    def delete(self, ids: str, confirmed: bool) -> str:
+        wanted = [i.strip() for i in (ids or "").replace(",", " ").split() if i.strip()]
+        if not wanted:
+            return "enter the ids of the articles to delete"
+        if not confirmed:
+            return "tick the confirmation box to delete " + ", ".join(wanted)
+        with self.lock:
+            done = [i for i in wanted if self.container.store.remove(i)]
+        missing = sorted(set(wanted) - set(done))
+        return f"deleted {len(done)}" + (f"; not found: {', '.join(missing)}" if missing else "")
+
+
+def _outcome(out) -> str:
+    if out.status == "failed":
+        return f"failed: {out.origin}: {out.reason}"
+    return f"{out.status}: {out.title} ({out.article_id}, {out.chunks} chunks)"
+
+
+def build_app(service: ChatService) -> gr.Blocks:
+    with gr.Blocks(title="Newsdesk") as app:
+        gr.Markdown("## Newsdesk\nAsk about your news articles; every answer cites its sources.")
+        status = gr.Markdown(service.status_line())
+        with gr.Tab("Chat"):
+            chatbot = gr.Chatbot(height=420, label="Conversation", render_markdown=True,
+                                 sanitize_html=True, feedback_options=None)  # fmt: skip
+            question = gr.Textbox(
+                placeholder="Ask a question about the articles…", label="Question"
+            )
+            with gr.Row():
+                send = gr.Button("Ask", variant="primary")
+                stop = gr.Button("Stop")
+            gr.Examples(EXAMPLE_QUESTIONS, inputs=question, label="Example questions")
+            sources = gr.HTML(elem_id="nd-sources")
+            asked = send.click(
+                service.chat, [question, chatbot], [chatbot, sources], api_name="chat"
+            )
+            submitted = question.submit(service.chat, [question, chatbot], [chatbot, sources],
+                                        api_name=False)  # fmt: skip
+            stop.click(None, cancels=[asked, submitted])
+        with gr.Tab("Add articles"):
+            with gr.Row():
+                title = gr.Textbox(label="Title")
+                outlet = gr.Textbox(label="Outlet")
+                date = gr.Textbox(label="Date (YYYY-MM-DD)")
+                url = gr.Textbox(label="URL")
+            text = gr.Textbox(label="Article text", lines=8)
+            add_btn = gr.Button("Add pasted article", variant="primary")
+            files = gr.File(label="Or upload files (.txt .md .html .json .jsonl)",
+                            file_count="multiple", type="filepath")  # fmt: skip
+            upload_btn = gr.Button("Add uploaded files")
+            result = gr.Textbox(label="Result", lines=4, interactive=False)
+            add_btn.click(
+                service.add_text, [title, text, outlet, date, url], result, api_name="add"
+            )
+            upload_btn.click(service.add_files, [files, outlet, date], result, api_name="add_files")
+        with gr.Tab("Library"):
+            search = gr.Textbox(label="Filter")
+            table = gr.Dataframe(headers=["id", "title", "outlet", "date", "chunks"],
+                                 value=service.library(), interactive=False)  # fmt: skip
+            ids = gr.Textbox(label="Ids to delete (space separated)")
+            sure = gr.Checkbox(label="Yes, delete these articles")
+            delete = gr.Button("Delete", variant="stop")
+            deleted = gr.Markdown()
+            search.change(service.library, search, table, api_name=False)
+            delete.click(service.delete, [ids, sure], deleted, api_name="delete").then(
+                service.library, search, table, api_name=False
+            )
+        for event in (add_btn.click, upload_btn.click, delete.click):
+            event(service.status_line, None, status, api_name=False)
+        app.load(service.status_line, None, status, api_name=False)
+        app.load(service.library, search, table, api_name=False)
+    return app
+
+
+def serve(container: Container, host: str, port: int) -> None:
+    service = ChatService(container)
+    container.answerer  # load the model before the first question  # noqa: B018
+    build_app(service).queue(default_concurrency_limit=1).launch(
+        server_name=host, server_port=port, show_error=True, css=CSS
+    )

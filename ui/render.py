@@ -1,0 +1,76 @@
+"""HTML for answers and sources. Every piece of article or model text is escaped here."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from qa.citations import MARKER
+from qa.models import Answer, Citation
+
+CONTEXT_CHARS = 240
+
+
+def answer_html(answer: Answer) -> str:
+    """The answer with its [n] markers as links to the sources below."""
+    if answer.refused:
+        return f'<div class="nd-refusal">{html.escape(answer.answer)}</div>'
+
+    def link(m: re.Match) -> str:
+        ns = re.split(r"[,;]\s*", m.group(1))
+        return "".join(f'<a class="nd-marker" href="#nd-source-{n}">[{n}]</a>' for n in ns)
+
+    escaped = html.escape(answer.answer)
+    return f'<div class="nd-answer">{MARKER.sub(lambda m: " " + link(m), escaped)}</div>'
+
+
+def passage_in_context(article_text: str, c: Citation) -> str:
+    """The cited passage highlighted inside a little of the surrounding article text."""
+    if article_text[c.start : c.end] != c.passage:
+        return f"<mark>{html.escape(c.passage)}</mark>"
+    before = article_text[max(0, c.start - CONTEXT_CHARS) : c.start]
+    after = article_text[c.end : c.end + CONTEXT_CHARS]
+    lead = "…" if c.start > CONTEXT_CHARS else ""
+    tail = "…" if c.end + CONTEXT_CHARS < len(article_text) else ""
+    return (
+        f"{lead}{html.escape(before)}<mark>{html.escape(c.passage)}</mark>"
+        f"{html.escape(after)}{tail}"
+    )
+
+
+def sources_html(answer: Answer, article_texts: dict[str, str]) -> str:
+    if not answer.citations:
+        return ""
+    items = []
+    for c in answer.citations:
+        meta = " · ".join(html.escape(x) for x in (c.source, c.published_at) if x)
+        title = html.escape(c.title or c.article_id)
+        if c.url.startswith(("http://", "https://")):
+            href = html.escape(c.url, quote=True)
+            title = f'<a href="{href}" target="_blank" rel="noopener">{title}</a>'
+        context = passage_in_context(article_texts.get(c.article_id, ""), c)
+        items.append(
+            f'<details class="nd-source" id="nd-source-{c.n}" open><summary>[{c.n}] {title}'
+            f'<span class="nd-meta"> {meta}</span></summary><p class="nd-passage">{context}</p>'
+            "</details>"
+        )
+    return '<div class="nd-sources"><h4>Sources</h4>' + "".join(items) + "</div>"
+
+
+def full_article_html(title: str, text: str, start: int, end: int) -> str:
+    body = html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>"
+    body += html.escape(text[end:])
+    return f"<h3>{html.escape(title)}</h3><div class='nd-article'>{body}</div>"
+
+
+CSS = """
+.nd-refusal { border-left: 4px solid #b45309; background: #fff7ed; padding: .6em .8em;
+  color: #7c2d12; font-style: italic; }
+.nd-answer { line-height: 1.5; }
+.nd-marker { font-size: .8em; vertical-align: super; text-decoration: none; }
+.nd-source { margin: .4em 0; }
+.nd-meta { color: #6b7280; font-size: .85em; }
+.nd-passage { white-space: pre-wrap; font-size: .92em; }
+.nd-passage mark, .nd-article mark { background: #fde68a; }
+.nd-article { white-space: pre-wrap; }
+"""
