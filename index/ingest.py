@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .chunking import Chunker
 from .embedding import Embedder
 from .errors import IndexingError
 from .models import Article
+from .readers import read_file
 from .store import ChromaStore
 
 
@@ -76,6 +78,13 @@ class Ingestor:
         status = "updated" if existing else "added"
         return AddOutcome(status, origin, article.id, article.title, len(chunks))
 
-    def add_many(self, items: Iterable[tuple[str, Article]]) -> Iterator[AddOutcome]:
-        for origin, article in items:
-            yield self.add(article, origin)
+    def add_file(
+        self, path: Path, overrides: Overrides | None = None, max_bytes: int = 20_000_000
+    ) -> Iterator[AddOutcome]:
+        """Every article of one file; one that cannot be read fails alone."""
+        for result in read_file(path, max_bytes):
+            if result.article is None:
+                yield AddOutcome("failed", result.origin, reason=result.error or "unreadable")
+            else:
+                article = overrides.apply(result.article) if overrides else result.article
+                yield self.add(article, result.origin)

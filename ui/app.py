@@ -10,7 +10,7 @@ import gradio as gr
 
 from index.ingest import Overrides
 from index.models import Article
-from index.readers import ReadError, normalise_date, read_file
+from index.readers import ReadError, normalise_date
 from qa.models import Answer
 
 from .container import Container
@@ -75,16 +75,12 @@ class ChatService:
             return "no files chosen"
         overrides = Overrides(source or "", date or "")
         limit = int(self.container.settings.max_file_mb * 1e6)
-        lines = []
         with self.lock:
-            for path in paths:
-                for r in read_file(Path(path), limit):
-                    origin = Path(r.origin).name
-                    if r.error:
-                        lines.append(f"failed: {origin}: {r.error}")
-                        continue
-                    out = self.container.ingestor.add(overrides.apply(r.article), origin)
-                    lines.append(_outcome(out))
+            lines = [
+                _outcome(out)
+                for path in paths
+                for out in self.container.ingestor.add_file(Path(path), overrides, limit)
+            ]
         return "\n".join(lines)
 
     def library(self, query: str = "") -> list[list]:

@@ -16,8 +16,8 @@ from .offline import go_offline
 go_offline()
 
 from index.errors import IndexingError  # noqa: E402
-from index.ingest import Overrides  # noqa: E402
-from index.readers import ReadError, expand_paths, normalise_date, read_file  # noqa: E402
+from index.ingest import AddOutcome, Overrides  # noqa: E402
+from index.readers import ReadError, expand_paths, normalise_date  # noqa: E402
 from qa.citations import MARKER  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
@@ -85,17 +85,14 @@ def add(ctx, paths: tuple[Path, ...], source: str | None, date: str | None, url:
     show_bar = len(files) >= 10 and sys.stderr.isatty()
     with click.progressbar(files, label="Adding", file=sys.stderr, hidden=not show_bar) as bar:
         for path, missing in bar:
-            results = [(str(path), None, missing)] if missing else [
-                (r.origin, r.article, r.error) for r in read_file(path, max_bytes)
-            ]  # fmt: skip
-            for origin, article, error in results:
-                if error:
-                    outcome_status, line = "failed", f"failed     {origin}: {error}"
-                else:
-                    out = container.ingestor.add(overrides.apply(article), origin)
-                    outcome_status, line = out.status, _outcome_line(out)
-                counts[outcome_status] += 1
-                click.echo(line)
+            outcomes = (
+                [AddOutcome("failed", str(path), reason=missing)]
+                if missing
+                else container.ingestor.add_file(path, overrides, max_bytes)
+            )
+            for out in outcomes:
+                counts[out.status] += 1
+                click.echo(_outcome_line(out))
     summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed"))
     click.echo(summary)
     if counts["failed"]:

@@ -26,7 +26,7 @@ def test_sources_escape_article_text_and_skip_unsafe_links():
     out = sources_html(answer("x [1]"), {"a1": TEXT})
     assert "<script>" not in out and "<b>" not in out and "<i>" not in out
     assert "javascript:" not in out
-    assert '<mark>The &lt;b&gt;museum' in out
+    assert "<mark>The &lt;b&gt;museum" in out
 
 
 def test_passage_is_highlighted_in_its_context():
