@@ -63,7 +63,6 @@ def _markers(sentence: str) -> list[int]:
 def enforce_citations(
     answer: str, passages: Sequence[Passage], min_support: float = 0.5
 ) -> CheckedAnswer:
-    by_n = {p.n: p for p in passages}
     answer = _TRAILING_MARKERS.sub(r"\2\1", answer.strip())
     sentences, bare_sentences, cited, unsupported = [], [], [], []
     for start, end, _ in sentence_spans(answer):
@@ -71,13 +70,13 @@ def enforce_citations(
         bare = MARKER.sub("", raw).strip()
         if not bare or _META.match(bare):
             continue
-        ns = [n for n in dict.fromkeys(_markers(raw)) if n in by_n]
-        ns = [n for n in ns if support(bare, by_n[n].text) >= min_support] or ns
-        if not ns or all(support(bare, by_n[n].text) < min_support for n in ns):
-            best = max(passages, key=lambda p: support(bare, p.text), default=None)
-            if best is not None and support(bare, best.text) >= min_support:
-                ns = [best.n]
-        if not ns or all(support(bare, by_n[n].text) < min_support for n in ns):
+        scores = {p.n: support(bare, p.text) for p in passages}
+        marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
+        ns = [n for n in marked if scores[n] >= min_support]
+        if not ns:
+            best = max(scores, key=scores.__getitem__, default=None)
+            ns = [best] if best is not None and scores[best] >= min_support else marked
+        if not any(scores[n] >= min_support for n in ns):
             unsupported.append(bare)
         sentences.append(_with_markers(bare, ns))
         bare_sentences.append(bare)
