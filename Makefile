@@ -21,19 +21,20 @@ model: install
 run: model
 	$(BIN)/newsdesk serve --samples-if-empty
 
-# Debian's Chromium drives the browser tests; installed once when missing.
+# Debian's Chromium and its driver run the browser tests; installed once when missing.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "chromium could not be installed: browser tests will be skipped"; }
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium chromium-driver >/dev/null; }
 
-test: model
+test: model browser
 	$(BIN)/python -m pytest
 
 unit: install
 	$(BIN)/python -m pytest -m "not integration"
 
-integration: model
+integration: model browser
 	$(BIN)/python -m pytest -m integration
 
 lint: install

@@ -44,6 +44,12 @@ class SentenceTransformerEmbedder(Embedder):
         self.dimension = int(self.model.get_embedding_dimension())
         self.batch_size = batch_size
 
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One encoder call for all texts: it sorts them by length, so batches pad little."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.embed_batch(texts).astype(np.float32, copy=False)
+
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.encode(
             list(texts),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from .chunking import Chunker
 from .embedding import Embedder
 from .errors import IndexingError
-from .models import Article
+from .models import Article, Chunk, text_hash
 from .readers import read_file
 from .store import ChromaStore
 
@@ -44,47 +46,110 @@ def embedding_text(article: Article, passage: str) -> str:
     return f"{article.title}\n{passage}" if article.title else passage
 
 
-class Ingestor:
-    """Chunks, embeds and stores articles; an article already stored unchanged costs nothing."""
+@dataclass
+class _Pending:
+    article: Article
+    origin: str
+    existed: bool
+    chunks: list[Chunk]
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker) -> None:
+
+class Ingestor:
+    """Chunks, embeds and stores articles; an article already stored unchanged costs nothing.
+
+    Articles are embedded and written in batches of about `batch_chunks` chunks, so a large
+    corpus costs one encoder call and one store write per batch, not per article."""
+
+    def __init__(
+        self, store: ChromaStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 512
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
+        self.batch_chunks = batch_chunks
 
     def add(self, article: Article, origin: str = "") -> AddOutcome:
-        origin = origin or article.title
-        try:
-            existing = self.store.get_article(article.id)
-            if existing and existing.content_hash == article.content_hash:
-                return AddOutcome("unchanged", origin, article.id, article.title, existing.chunks)
-            if not existing and not article.article_id:
-                twin = self.store.find_by_text(article.text)
-                if twin:
-                    return AddOutcome(
-                        "unchanged",
-                        origin,
-                        twin,
-                        article.title,
-                        reason=f"same text as article {twin}",
-                    )
-            chunks = self.chunker.chunk(article.id, article.text)
-            if not chunks:
-                return AddOutcome("failed", origin, article.id, article.title, reason="no text")
-            vectors = self.embedder.embed([embedding_text(article, c.text) for c in chunks])
-            self.store.write_article(article, chunks, vectors)
-        except IndexingError as exc:
-            return AddOutcome("failed", origin, article.id, article.title, reason=str(exc))
-        status = "updated" if existing else "added"
-        return AddOutcome(status, origin, article.id, article.title, len(chunks))
+        (outcome,) = self.add_many([(article, origin)])
+        return outcome
 
     def add_file(
         self, path: Path, overrides: Overrides | None = None, max_bytes: int = 20_000_000
     ) -> Iterator[AddOutcome]:
         """Every article of one file; one that cannot be read fails alone."""
+        yield from self.add_many(self._read(path, overrides, max_bytes))
+
+    @staticmethod
+    def _read(path: Path, overrides: Overrides | None, max_bytes: int):
         for result in read_file(path, max_bytes):
             if result.article is None:
-                yield AddOutcome("failed", result.origin, reason=result.error or "unreadable")
+                yield None, result.origin, result.error or "unreadable"
             else:
                 article = overrides.apply(result.article) if overrides else result.article
-                yield self.add(article, result.origin)
+                yield article, result.origin, ""
+
+    def add_many(self, items: Iterable[tuple]) -> Iterator[AddOutcome]:
+        """Outcomes in input order. Items are (article, origin) or (None, origin, error)."""
+        pending: list[_Pending] = []
+        waiting: list[AddOutcome | _Pending] = []  # outcomes held back to keep input order
+        ids: set[str] = set()
+        texts: set[str] = set()
+        for item in items:
+            article, origin = item[0], item[1] or (item[0].title if item[0] else "")
+            if article is None:
+                waiting.append(AddOutcome("failed", origin, reason=item[2]))
+            else:
+                result = self._prepare(article, origin, ids, texts)
+                waiting.append(result)
+                if isinstance(result, _Pending):
+                    pending.append(result)
+            if sum(len(p.chunks) for p in pending) >= self.batch_chunks:
+                yield from self._flush(pending, waiting)
+                pending, waiting = [], []
+        yield from self._flush(pending, waiting)
+
+    def _prepare(self, article: Article, origin: str, ids: set, texts: set):
+        try:
+            existing = self.store.get_article(article.id)
+            if existing and existing.content_hash == article.content_hash:
+                return AddOutcome("unchanged", origin, article.id, article.title, existing.chunks)
+            key = text_hash(article.text)
+            if article.id in ids or (not article.article_id and key in texts):
+                return AddOutcome("unchanged", origin, article.id, article.title,
+                                  reason="repeated in this input")  # fmt: skip
+            if not existing and not article.article_id:
+                twin = self.store.find_by_text(article.text)
+                if twin:
+                    return AddOutcome("unchanged", origin, twin, article.title,
+                                      reason=f"same text as article {twin}")  # fmt: skip
+            chunks = self.chunker.chunk(article.id, article.text)
+        except IndexingError as exc:
+            return AddOutcome("failed", origin, article.id, article.title, reason=str(exc))
+        if not chunks:
+            return AddOutcome("failed", origin, article.id, article.title, reason="no text")
+        ids.add(article.id)
+        texts.add(key)
+        return _Pending(article, origin, existing is not None, chunks)
+
+    def _flush(self, pending: list[_Pending], waiting: list) -> Iterator[AddOutcome]:
+        failure = ""
+        if pending:
+            texts = [embedding_text(p.article, c.text) for p in pending for c in p.chunks]
+            try:
+                vectors = self.embedder.embed(texts)
+                self.store.write_articles(
+                    [(p.article, p.chunks) for p in pending],
+                    np.asarray(vectors),
+                    replacing={p.article.id for p in pending if p.existed},
+                )
+            except IndexingError as exc:
+                failure = str(exc)
+        for item in waiting:
+            if not isinstance(item, _Pending):
+                yield item
+                continue
+            a = item.article
+            if failure:
+                yield AddOutcome("failed", item.origin, a.id, a.title, reason=failure)
+            else:
+                status = "updated" if item.existed else "added"
+                yield AddOutcome(status, item.origin, a.id, a.title, len(item.chunks))

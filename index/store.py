@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,15 @@ class ChromaStore:
         except Exception as exc:  # chromadb raises many kinds; all mean "can't open"
             raise StoreError(f"cannot open the index: {exc}") from exc
         self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
+        self._chunks_name = f"{prefix}_chunks"
+
+    def revision(self) -> str:
+        """Changes whenever chunks are written or removed, by this process or another one."""
+        meta = self.client.get_collection(self._chunks_name, embedding_function=None).metadata
+        return f"{(meta or {}).get('revision', '')}:{self.chunks.count()}"
+
+    def _bump_revision(self) -> None:
+        self.chunks.modify(metadata={"revision": uuid.uuid4().hex})
 
     # -- articles ---------------------------------------------------------------------------
     def get_article(self, article_id: str, with_text: bool = False) -> StoredArticle | None:
@@ -54,39 +64,58 @@ class ChromaStore:
         return self.chunks.count()
 
     def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Add the new chunks first, then the article record, then drop chunks of older
-        versions, so a failure part-way never leaves the article without its chunks."""
-        version = article.content_hash[:12]
-        ids = [f"{article.id}:{version}:{c.index}" for c in chunks]
-        metas = [self._chunk_meta(article, c, version) for c in chunks]
+        self.write_articles([(article, chunks)], vectors)
+
+    def write_articles(
+        self,
+        batch: Sequence[tuple[Article, Sequence[Chunk]]],
+        vectors: np.ndarray,
+        replacing: Collection[str] | None = None,
+    ) -> None:
+        """Write several articles: their new chunks first (rows of `vectors` in order), then
+        the article records, then drop chunks of older versions (of the articles in
+        `replacing`; None: of all), so that a failure part-way never leaves an article
+        without its chunks."""
+        ids, texts, metas, centroids = [], [], [], []
+        row = 0
+        for article, chunks in batch:
+            version = article.content_hash[:12]
+            ids += [f"{article.id}:{version}:{c.index}" for c in chunks]
+            texts += [c.text for c in chunks]
+            metas += [self._chunk_meta(article, c, version) for c in chunks]
+            centroid = vectors[row : row + len(chunks)].mean(axis=0)
+            centroids.append(centroid / max(float(np.linalg.norm(centroid)), 1e-12))
+            row += len(chunks)
         try:
             for i in range(0, len(ids), self._max_batch):
                 j = i + self._max_batch
-                self.chunks.upsert(
-                    ids=ids[i:j],
-                    documents=[c.text for c in chunks[i:j]],
-                    embeddings=vectors[i:j],
-                    metadatas=metas[i:j],
-                )
-            centroid = vectors.mean(axis=0)
-            centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+                self.chunks.upsert(ids=ids[i:j], documents=texts[i:j], embeddings=vectors[i:j],
+                                   metadatas=metas[i:j])  # fmt: skip
             self.articles.upsert(
-                ids=[article.id],
-                documents=[article.text],
-                embeddings=centroid[None, :],
-                metadatas=[self._article_meta(article, len(chunks))],
+                ids=[a.id for a, _ in batch],
+                documents=[a.text for a, _ in batch],
+                embeddings=np.vstack(centroids),
+                metadatas=[self._article_meta(a, len(c)) for a, c in batch],
             )
-            self.chunks.delete(
-                where={"$and": [{"article_id": article.id}, {"version": {"$ne": version}}]}
-            )
+            stale = [
+                {"$and": [{"article_id": a.id}, {"version": {"$ne": a.content_hash[:12]}}]}
+                for a, _ in batch
+                if replacing is None or a.id in replacing
+            ]
+            for i in range(0, len(stale), 100):
+                part = stale[i : i + 100]
+                self.chunks.delete(where=part[0] if len(part) == 1 else {"$or": part})
+            self._bump_revision()
         except Exception as exc:
-            raise StoreError(f"cannot write article {article.id}: {exc}") from exc
+            names = ", ".join(a.id for a, _ in batch[:3]) + ("…" if len(batch) > 3 else "")
+            raise StoreError(f"cannot write article(s) {names}: {exc}") from exc
 
     def remove(self, article_id: str) -> bool:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:
             return False
         self.chunks.delete(where={"article_id": article_id})
         self.articles.delete(ids=[article_id])
+        self._bump_revision()
         return True
 
     # -- search -----------------------------------------------------------------------------
@@ -108,6 +137,28 @@ class ChromaStore:
                 res["metadatas"][0],
                 res["distances"][0],
                 strict=True,
+            )
+        ]
+
+    def iter_chunks(self, page: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict]]]:
+        """Every chunk as pages of (ids, texts, metadata)."""
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield got["ids"], got["documents"], got["metadatas"]
+            offset += len(got["ids"])
+
+    def get_chunks(self, ids: Sequence[str]) -> list[tuple[SearchHit, np.ndarray]]:
+        """The chunks with these ids (those still stored) with their vectors; score is 0."""
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        return [
+            (_hit(cid, doc, meta, 0.0), np.asarray(vec, dtype=np.float32))
+            for cid, doc, meta, vec in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
             )
         ]
 

@@ -58,14 +58,18 @@ class Answerer:
     ) -> Iterator[str | Answer]:
         """Yields answer text as it is generated, then the checked `Answer`."""
         t0 = time.perf_counter()
-        passages = self.retriever.retrieve(question, top_k)
+        passages = self.retriever.retrieve(question, top_k, as_of)
         timer = _Timer(t0, retrieve_ms=_ms(t0))
-        if not passages or passages[0].score < self.policy.min_relevance:
+        signals = timer.signals
+        top = max((p.score for p in passages), default=0.0)
+        signals["top_similarity"] = round(top, 4)
+        if not passages or top < self.policy.min_relevance:
             yield self._refused(question, passages, timer, 0, 0, "no relevant passage")
             return
         check = self.prompts.messages("check", question, passages, as_of)
         prompt_tokens = self.llm.count_tokens(check)
         p_yes = self.llm.yes_probability(check)
+        signals["p_yes"] = round(p_yes, 4)
         timer.mark("check_ms")
         if p_yes < self.policy.min_yes:
             reason = f"the model judged the passages do not answer (p={p_yes:.2f})"
@@ -98,6 +102,7 @@ class Answerer:
             completion_tokens=completion_tokens,
             unsupported=checked.unsupported,
             passages=list(passages),
+            signals=timer.signals,
         )
 
     def _refused(self, question, passages, timer, prompt_tokens, completion_tokens, reason):
@@ -112,6 +117,7 @@ class Answerer:
             completion_tokens=completion_tokens,
             refusal_reason=reason,
             passages=list(passages),
+            signals=timer.signals,
         )
 
 
@@ -134,6 +140,7 @@ class _Timer:
     def __init__(self, t0: float, **marks: float) -> None:
         self.t0 = t0
         self.marks = dict(marks)
+        self.signals: dict[str, float] = {}
 
     def mark(self, name: str) -> None:
         self.marks[name] = _ms(self.t0)

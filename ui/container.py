@@ -12,10 +12,11 @@ from index.embedding import Embedder
 from index.ingest import Ingestor
 from index.store import ChromaStore
 from qa.answering import Answerer, AnswerPolicy
+from qa.followup import QuestionRewriter
 from qa.llm import LLM
 from qa.model_file import ModelFile, ModelSpec
 from qa.prompting import Prompts
-from qa.retrieval import Retriever
+from qa.retrieval import RetrievalOptions, Retriever
 
 from .settings import Settings
 
@@ -106,5 +107,24 @@ class Container:
             min_support=s.min_support,
             max_tokens=s.max_answer_tokens,
         )
-        retriever = Retriever(self.store, self.embedder, top_k=s.top_k)
-        return Answerer(retriever, self.llm, Prompts(), policy)
+        return Answerer(self.retriever, self.llm, Prompts(), policy)
+
+    @cached_property
+    def rewriter(self) -> QuestionRewriter:
+        return QuestionRewriter(self.llm, Prompts())
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        from index.lexical import LexicalIndex
+
+        s = self.settings
+        options = RetrievalOptions(
+            mode=s.retrieval_mode,
+            candidates=s.candidates,
+            rrf_k=s.rrf_k,
+            dense_weight=s.dense_weight,
+            recency_days=s.recency_days,
+            future_penalty=s.future_penalty,
+        )
+        lexical = LexicalIndex(self.store) if options.mode != "dense" else None
+        return Retriever(self.store, self.embedder, lexical, top_k=s.top_k, options=options)

@@ -18,10 +18,15 @@ def answer_html(answer: Answer) -> str:
 
     def link(m: re.Match) -> str:
         ns = re.split(r"[,;]\s*", m.group(1))
-        return "".join(f'<a class="nd-marker" href="#nd-source-{n}">[{n}]</a>' for n in ns)
+        return "".join(f'<a class="nd-marker" href="#nd-mark-{n}">[{n}]</a>' for n in ns)
 
     escaped = html.escape(answer.answer)
     return f'<div class="nd-answer">{MARKER.sub(lambda m: " " + link(m), escaped)}</div>'
+
+
+def rewrite_html(standalone: str) -> str:
+    """The standalone question a follow-up was rewritten into, in small print."""
+    return f'<div class="nd-rewrite">Searched for: {html.escape(standalone)}</div>'
 
 
 def passage_in_context(article_text: str, c: Citation) -> str:
@@ -48,19 +53,29 @@ def sources_html(answer: Answer, article_texts: dict[str, str]) -> str:
         if c.url.startswith(("http://", "https://")):
             href = html.escape(c.url, quote=True)
             title = f'<a href="{href}" target="_blank" rel="noopener">{title}</a>'
-        context = passage_in_context(article_texts.get(c.article_id, ""), c)
+        text = article_texts.get(c.article_id, "")
+        context = passage_in_context(text, c)
         items.append(
             f'<details class="nd-source" id="nd-source-{c.n}" open><summary>[{c.n}] {title}'
             f'<span class="nd-meta"> {meta}</span></summary><p class="nd-passage">{context}</p>'
-            "</details>"
+            f"{full_article_html(text, c)}</details>"
         )
     return '<div class="nd-sources"><h4>Sources</h4>' + "".join(items) + "</div>"
 
 
-def full_article_html(title: str, text: str, start: int, end: int) -> str:
-    body = html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>"
-    body += html.escape(text[end:])
-    return f"<h3>{html.escape(title)}</h3><div class='nd-article'>{body}</div>"
+def full_article_html(text: str, c: Citation) -> str:
+    """The whole article, folded, with the cited passage marked; a click on the passage's
+    marker in the answer (a link to the mark) unfolds it and scrolls to the passage."""
+    if text[c.start : c.end] != c.passage:
+        return ""
+    body = (
+        f'{html.escape(text[: c.start])}<mark id="nd-mark-{c.n}">'
+        f"{html.escape(c.passage)}</mark>{html.escape(text[c.end :])}"
+    )
+    return (
+        f'<details class="nd-full"><summary>Full article</summary>'
+        f'<div class="nd-article">{body}</div></details>'
+    )
 
 
 CSS = """
@@ -72,5 +87,7 @@ CSS = """
 .nd-meta { color: #6b7280; font-size: .85em; }
 .nd-passage { white-space: pre-wrap; font-size: .92em; }
 .nd-passage mark, .nd-article mark { background: #fde68a; }
-.nd-article { white-space: pre-wrap; }
+.nd-article { white-space: pre-wrap; max-height: 28em; overflow-y: auto; font-size: .92em; }
+.nd-full > summary { cursor: pointer; color: #1d4ed8; font-size: .9em; }
+.nd-rewrite { color: #6b7280; font-size: .8em; margin-bottom: .3em; }
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -36,6 +36,20 @@ class Settings(BaseModel):
     chunk_chars: int = Field(700, description="Largest passage, in characters.")
     chunk_overlap: int = Field(150, description="Characters of trailing sentences repeated.")
     top_k: int = Field(4, description="Passages given to the model per question.")
+    retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
+        "hybrid", description="dense, bm25, or hybrid (both fused by reciprocal rank)."
+    )
+    candidates: int = Field(40, description="Hits taken from each search before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank fusion constant.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
+    recency_days: float = Field(
+        0.0,
+        description="With an as-of date, an article's weight halves every this many days "
+        "before it (0: off).",
+    )
+    future_penalty: float = Field(
+        0.5, description="With an as-of date, weight of articles dated after it."
+    )
     min_relevance: float = Field(0.2, description="Refuse when no passage is this similar.")
     min_yes: float = Field(0.5, description="Refuse when the model's P(passages answer) is lower.")
     min_support: float = Field(0.5, description="Word overlap a cited passage must have.")

@@ -1,42 +1,12 @@
 """The chat app's named API endpoints, through gradio_client, against a real server."""
 
-import socket
-import subprocess
-import sys
-import time
-
 import pytest
 from gradio_client import Client
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(real_env, tmp_path_factory):
-    port = free_port()
-    env = {**real_env, "NEWSDESK_DATA_DIR": str(tmp_path_factory.mktemp("app-data"))}
-    cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--samples-if-empty"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            client = Client(url, verbose=False)
-            break
-        except Exception:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read().decode()) from None
-            time.sleep(1)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start in 180 s")
-    yield client
-    proc.terminate()
-    proc.wait(timeout=30)
+def server(server_url):
+    return Client(server_url, verbose=False)
 
 
 def assistant_text(history) -> str:
@@ -51,7 +21,7 @@ def test_chat_streams_and_ends_with_a_cited_answer(server):
     history, sources = job.result()
     assert len(outputs) > 2  # partial answers came before the final one
     assert "90,000" in assistant_text(history)
-    assert 'href="#nd-source-1"' in assistant_text(history)
+    assert 'href="#nd-mark-1"' in assistant_text(history)
     assert "<mark>" in sources and "90,000 homes" in sources
 
 
@@ -76,3 +46,12 @@ def test_script_in_an_article_is_shown_as_text(server):
     history, sources = server.predict("Which wing did the museum reopen?", [], api_name="/chat")
     assert "<script>" not in sources and "<img" not in sources
     assert "<script>" not in assistant_text(history)
+
+
+def test_follow_up_question_is_rewritten_within_the_session(server_url):
+    client = Client(server_url, verbose=False)  # one client: one browser session
+    client.predict("How many homes will the Kestrel Bay wind farm power?", [], api_name="/chat")
+    history, sources = client.predict("When will it be complete?", [], api_name="/chat")
+    text = assistant_text(history)
+    assert "Searched for:" in text and "wind farm" in text.split("Searched for:")[1].lower()
+    assert "2028" in text and "Kestrel Bay" in sources

@@ -90,3 +90,41 @@ def test_search_finds_the_matching_chunk(ingestor):
     hits = ingestor.store.search(vector, 2)
     assert "two million dollars" in hits[0].text
     assert hits[0].score >= hits[-1].score
+
+
+def test_many_articles_are_written_in_batches_in_input_order(container):
+    ingestor = container.ingestor
+    ingestor.batch_chunks = 3
+    writes = []
+    original = container.store.write_articles
+    container.store.write_articles = lambda batch, *a, **k: (
+        writes.append(len(batch)), original(batch, *a, **k))[1]  # fmt: skip
+    articles = [replace(STORY, title=f"Story {i}", text=f"Harbour story number {i}. " * 3)
+                for i in range(7)]  # fmt: skip
+    items = [(a, f"in-{i}") for i, a in enumerate(articles)]
+    items.insert(3, (None, "broken.json", "not JSON"))
+    items.append((articles[0], "again"))  # the same article twice in one input
+    outcomes = list(ingestor.add_many(items))
+    assert [o.origin for o in outcomes] == [o for _, o, *_ in items]
+    assert [o.status for o in outcomes].count("added") == 7
+    assert outcomes[3].status == "failed" and outcomes[3].reason == "not JSON"
+    assert outcomes[-1].status == "unchanged"
+    assert len(writes) < 7 and sum(writes) == 7  # batched, each article written once
+    assert container.store.count_articles() == 7
+
+
+def test_a_failed_store_write_fails_its_batch_and_keeps_what_was_indexed(container):
+    from index.errors import StoreError
+
+    ingestor = container.ingestor
+    assert ingestor.add(STORY).status == "added"
+
+    def broken(*args, **kwargs):
+        raise StoreError("disk full")
+
+    container.store.write_articles = broken
+    changed = replace(STORY, text=STORY.text + " A late update.")
+    out = ingestor.add(changed)
+    assert out.status == "failed" and "disk full" in out.reason
+    assert container.store.get_article(STORY.id).content_hash == STORY.content_hash
+    assert chunk_ids(container.store, STORY.id)

@@ -13,7 +13,9 @@ P = Passage(1, "c", "a", "Title", "Outlet", "2025-01-02", "", "Body text.", 0, 1
     "name", sorted(f.name for f in resources.files("prompts").iterdir() if f.name.endswith(".j2"))
 )
 def test_every_template_renders(name):
-    text = Prompts().render(name, question="Q?", passages=[P], today="2025-01-03")
+    text = Prompts().render(
+        name, question="Q?", passages=[P], today="2025-01-03", turns=[("Q0?", "A0.")]
+    )
     assert text.strip()
 
 

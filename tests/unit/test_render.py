@@ -14,7 +14,7 @@ def answer(text, refused=False, citations=(CITE,)):
 
 def test_answer_markers_become_links_and_text_is_escaped():
     out = answer_html(answer("It <script>x</script> reopened [1]."))
-    assert '<a class="nd-marker" href="#nd-source-1">[1]</a>' in out
+    assert '<a class="nd-marker" href="#nd-mark-1">[1]</a>' in out
     assert "<script>" not in out and "&lt;script&gt;" in out
 
 
@@ -32,3 +32,15 @@ def test_sources_escape_article_text_and_skip_unsafe_links():
 def test_passage_is_highlighted_in_its_context():
     out = passage_in_context(TEXT, CITE)
     assert out.startswith("Intro. <mark>") and out.endswith("</mark> Outro.")
+
+
+def test_sources_hold_the_full_article_with_the_passage_marked_for_the_marker_link():
+    out = sources_html(answer("x [1]"), {"a1": TEXT})
+    assert '<details class="nd-full">' in out
+    assert '<mark id="nd-mark-1">The &lt;b&gt;museum' in out
+    assert "Intro." in out and "Outro." in out
+
+
+def test_no_full_article_when_the_passage_no_longer_matches_the_text():
+    out = sources_html(answer("x [1]"), {"a1": "A different version of the article."})
+    assert "nd-full" not in out and "<mark>" in out

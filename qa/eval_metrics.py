@@ -1,0 +1,175 @@
+"""Scoring for `newsdesk eval`: answer matching, retrieval ranks, citation precision and the
+summary table. Pure functions over plain records, so each is unit-tested on hand-made cases."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .citations import MARKER, support
+
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_NUMBER_WORDS |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+                  "eighty": "80", "ninety": "90", "hundred": "100", "percent": "%"}  # fmt: skip
+_ARTICLES = {"a", "an", "the"}
+_DIGIT_GROUPS = re.compile(r"(?<=\d)[,\s](?=\d{3}\b)")
+
+
+def normalise(text: str) -> list[str]:
+    """Tokens for matching: case, accents, punctuation, articles and number words removed or
+    unified ("Twenty-one %" and "21 percent" both give ["21", "%"]).
+    """
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = _DIGIT_GROUPS.sub("", text)
+    text = text.replace("%", " % ").replace("-", " ")
+    tokens = re.findall(r"\d+(?:\.\d+)?|[a-z]+|%", text)
+    out: list[str] = []
+    for tok in tokens:
+        if tok in _ARTICLES:
+            continue
+        tok = _NUMBER_WORDS.get(tok, tok)
+        if out and tok.isdigit() and out[-1].isdigit() and len(tok) == 1 and out[-1].endswith("0"):
+            out[-1] = str(int(out[-1]) + int(tok))  # "twenty one" -> 21
+            continue
+        out.append(tok)
+    return out
+
+
+def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
+    n = len(needle)
+    return n > 0 and any(list(haystack[i : i + n]) == list(needle) for i in range(len(haystack)))
+
+
+def answer_matches(text: str, golds: Iterable[str]) -> bool:
+    """A gold answer occurs in the text as a phrase, or (for answers of two or more words) all
+    its words occur in the text in any order ("France and Argentina" for "Argentina and France").
+    """
+    got = normalise(MARKER.sub(" ", text))
+    got_set = set(got)
+    for gold in golds:
+        want = normalise(gold)
+        if _contains(got, want):
+            return True
+        content = [w for w in want if w not in {"and", "of", "in", "to", "for", "on"}]
+        if len(content) >= 2 and set(content) <= got_set:
+            return True
+    return False
+
+
+def article_ranks(ranked_article_ids: Sequence[str], evidence: Iterable[str]) -> list[int]:
+    """1-based ranks at which evidence articles appear (absent ones are left out)."""
+    position = {}
+    for i, article_id in enumerate(ranked_article_ids, start=1):
+        position.setdefault(article_id, i)
+    return sorted(position[e] for e in set(evidence) if e in position)
+
+
+def retrieval_scores(ranked_article_ids: Sequence[str], evidence: Sequence[str]) -> dict:
+    ranks = article_ranks(ranked_article_ids, evidence)
+    first = ranks[0] if ranks else None
+    wanted = len(set(evidence))
+    return {
+        "any_hit@1": first is not None and first <= 1,
+        "any_hit@5": first is not None and first <= 5,
+        "any_hit@10": first is not None and first <= 10,
+        "all_hit@5": wanted > 0 and sum(r <= 5 for r in ranks) == wanted,
+        "rr@10": 1.0 / first if first is not None and first <= 10 else 0.0,
+    }
+
+
+def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
+    """Each sentence of an answer with the passage numbers it cites."""
+    out = []
+    for part in re.split(r"(?<=[.!?\]])\s+(?=[A-Z0-9\"'“])", answer.strip()):
+        numbers = [int(n) for m in MARKER.findall(part) for n in re.findall(r"\d+", m)]
+        if part.strip():
+            out.append((part.strip(), numbers))
+    return out
+
+
+def citation_precision(
+    answer: str, passages: dict[int, str], golds: Sequence[str], strong: float = 0.7
+) -> list[bool]:
+    """One verdict per citation: the cited passage holds a gold answer, or holds at least
+    `strong` of the content words of the sentence that cites it."""
+    verdicts = []
+    for sentence, numbers in cited_sentences(answer):
+        for n in numbers:
+            text = passages.get(n, "")
+            good = bool(text) and (
+                (bool(golds) and answer_matches(text, golds)) or support(sentence, text) >= strong
+            )
+            verdicts.append(good)
+    return verdicts
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _pct(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+def summarise(records: Sequence[dict[str, Any]], answered: bool) -> dict[str, Any]:
+    """The JSON summary of `newsdesk eval` from per-question records."""
+    with_evidence = [r for r in records if r.get("evidence_article_ids")]
+
+    def retrieval(rows: Sequence[dict]) -> dict[str, float | None]:
+        keys = ["any_hit@1", "any_hit@5", "any_hit@10", "all_hit@5"]
+        out = {k: _mean([float(r["retrieval"][k]) for r in rows]) for k in keys}
+        out["mrr@10"] = _mean([r["retrieval"]["rr@10"] for r in rows])
+        out["answer_in_context"] = _mean([float(r.get("answer_in_context", 0)) for r in rows])
+        out["n"] = len(rows)
+        return out
+
+    labels = sorted({r.get("evidence_label") or "" for r in with_evidence} - {""})
+    by_label = {
+        label: retrieval([r for r in with_evidence if r.get("evidence_label") == label])
+        for label in labels
+    }
+    summary: dict[str, Any] = {
+        "n_questions": len(records),
+        "retrieval": {**retrieval(with_evidence), "by_label": by_label},
+        "answers": {"accuracy": None, "refusal_rate": None, "false_refusal_rate": None},
+        "citations": {"precision": None, "coverage": None},
+        "cost": {"latency_ms_p50": None, "latency_ms_p95": None, "prompt_tokens_median": None,
+                 "completion_tokens_median": None},
+    }  # fmt: skip
+    if not answered:
+        return summary
+    answerable = [r for r in records if r["answerable"]]
+    unanswerable = [r for r in records if not r["answerable"]]
+    summary["answers"] = {
+        "accuracy": _mean([float(r["correct"]) for r in answerable]),
+        "refusal_rate": _mean([float(r["refused"]) for r in unanswerable]),
+        "false_refusal_rate": _mean([float(r["refused"]) for r in answerable]),
+        "n_answerable": len(answerable),
+        "n_unanswerable": len(unanswerable),
+    }
+    given = [r for r in records if not r["refused"]]
+    verdicts = [v for r in given for v in r["citation_verdicts"]]
+    summary["citations"] = {
+        "precision": _mean([float(v) for v in verdicts]),
+        "coverage": _mean([float(bool(r["citation_verdicts"])) for r in given]),
+    }
+    latency = [r["latency_ms"] for r in records]
+    summary["cost"] = {
+        "latency_ms_p50": _pct(latency, 0.5),
+        "latency_ms_p95": _pct(latency, 0.95),
+        "prompt_tokens_median": statistics.median([r["prompt_tokens"] for r in records]),
+        "completion_tokens_median": statistics.median([r["completion_tokens"] for r in records]),
+    }
+    return summary

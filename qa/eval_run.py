@@ -1,0 +1,121 @@
+"""Run an evaluation set through retrieval (and the answerer) and keep a record per question.
+
+Only the question, its date and the scoring fields are read; `choices`, `quiz_explanation` and
+`original_answer` never reach the system."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .answering import Answerer
+from .errors import QAError
+from .eval_metrics import answer_matches, citation_precision, retrieval_scores
+from .retrieval import Retriever
+
+
+class EvalSetError(QAError):
+    """The evaluation files cannot be read."""
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    evidence_article_ids: tuple[str, ...]
+    answerable: bool
+    evidence_label: str = ""
+    question_date: str = ""
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
+    questions = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"{path}: cannot read questions: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            questions.append(
+                EvalQuestion(
+                    id=str(row.get("id") or f"line-{number}"),
+                    question=str(row["question"]),
+                    answers=tuple(row.get("answers") or ()),
+                    evidence_article_ids=tuple(row.get("evidence_article_ids") or ()),
+                    answerable=row.get("type") != "unanswerable",
+                    evidence_label=row.get("evidence_label") or "",
+                    question_date=(row.get("question_date") or "")[:10],
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise EvalSetError(f"{path} line {number}: not a question record ({exc})") from exc
+        if limit and len(questions) >= limit:
+            break
+    if not questions:
+        raise EvalSetError(f"{path}: no questions")
+    return questions
+
+
+class Evaluation:
+    """Asks each question; `answerer=None` measures retrieval only."""
+
+    def __init__(
+        self, retriever: Retriever, answerer: Answerer | None, depth: int = 10, top_k: int = 4
+    ) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+        self.depth = depth
+        self.top_k = top_k  # passages the model reads
+
+    def run(self, questions: list[EvalQuestion]) -> Iterator[dict[str, Any]]:
+        for q in questions:
+            yield self.one(q)
+
+    def one(self, q: EvalQuestion) -> dict[str, Any]:
+        ranked = self.retriever.rank(q.question, self.depth * 3, q.question_date)
+        article_ids = list(dict.fromkeys(p.article_id for p in ranked))[: self.depth]
+        record: dict[str, Any] = {
+            "id": q.id,
+            "question": q.question,
+            "question_date": q.question_date,
+            "answerable": q.answerable,
+            "evidence_label": q.evidence_label,
+            "evidence_article_ids": list(q.evidence_article_ids),
+            "ranked_article_ids": article_ids,
+            "retrieval": retrieval_scores(article_ids, q.evidence_article_ids),
+            "answer_in_context": q.answerable
+            and any(answer_matches(p.text, q.answers) for p in ranked[: self.top_k]),
+        }
+        if self.answerer is None:
+            return record
+        t0 = time.perf_counter()
+        answer = self.answerer.ask(q.question, as_of=q.question_date)
+        latency = (time.perf_counter() - t0) * 1000
+        cited = {c.n: c.passage for c in answer.citations}
+        record.update(
+            answer=answer.answer,
+            refused=answer.refused,
+            refusal_reason=answer.refusal_reason,
+            golds=list(q.answers),
+            correct=q.answerable
+            and not answer.refused
+            and answer_matches(answer.answer, q.answers),
+            citation_verdicts=[]
+            if answer.refused
+            else citation_precision(answer.answer, cited, q.answers),
+            cited_article_ids=[c.article_id for c in answer.citations],
+            passage_article_ids=[p.article_id for p in answer.passages],
+            signals=answer.signals,
+            latency_ms=round(latency, 1),
+            prompt_tokens=answer.prompt_tokens,
+            completion_tokens=answer.completion_tokens,
+        )
+        return record

@@ -1,0 +1,101 @@
+"""The chat page in a real headless Chromium: ask, see the cited source, open the full
+article from the marker, and check that an article's markup never runs."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
+    pytest.fail("chromium and chromedriver are needed (make browser installs them)",
+                pytrace=False)  # fmt: skip
+
+os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never download a driver
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1280,1600"):  # fmt: skip
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
+    yield driver
+    driver.quit()
+
+
+def ask(browser, url: str, question: str):
+    browser.get(url)
+    box = WebDriverWait(browser, 60).until(
+        ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea[placeholder^='Ask a question']"))
+    )
+    box.send_keys(question)
+    browser.find_element(By.XPATH, "//button[normalize-space()='Ask']").click()
+    WebDriverWait(browser, 240).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".nd-answer, .nd-refusal")
+    )
+
+
+def test_question_answer_and_sources_in_the_browser(browser, server_url):
+    ask(browser, server_url, "How many homes will the Kestrel Bay wind farm power?")
+    answer = browser.find_element(By.CSS_SELECTOR, ".nd-answer")
+    assert "90,000" in answer.text
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#nd-sources .nd-passage mark")
+    )
+    mark = browser.find_element(By.CSS_SELECTOR, "#nd-sources .nd-passage mark")
+    assert "90,000 homes" in mark.text
+    full = browser.find_element(By.CSS_SELECTOR, "#nd-mark-1")
+    assert not full.is_displayed()  # folded until asked for
+    browser.find_element(By.CSS_SELECTOR, ".nd-answer a.nd-marker").click()
+    WebDriverWait(browser, 10).until(lambda d: full.is_displayed())
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "browser-chat.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_markup_in_an_article_never_runs_in_the_browser(browser, server_url):
+    text = (
+        "The Orchard Hall concert series opens on Friday with a brass quintet. "
+        "<script>window.__ndxss = 1; alert('xss')</script> Tickets cost 12 euros. "
+        "<img src=x onerror=\"window.__ndxss = 2; alert('img')\"> Doors open at 7 pm."
+    )
+    added = Client(server_url, verbose=False).predict(
+        'Orchard Hall <img src=x onerror="window.__ndxss = 3"> concerts',
+        text,
+        "Sample Arts",
+        "2025-10-02",
+        "",
+        api_name="/add",
+    )
+    assert added.startswith(("added", "unchanged")), added
+    ask(browser, server_url, "When does the Orchard Hall concert series open?")
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#nd-sources .nd-passage mark")
+    )
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
+    assert browser.execute_script("return window.__ndxss === undefined")
+    assert browser.find_elements(By.CSS_SELECTOR, "#nd-sources img, #nd-sources script") == []
+    assert "<script>" in browser.find_element(By.ID, "nd-sources").text
+    browser.find_element(By.XPATH, "//button[@role='tab'][normalize-space()='Library']").click()
+    WebDriverWait(browser, 30).until(
+        lambda d: "onerror" in d.find_element(By.TAG_NAME, "body").text
+    )  # the title is listed as text
+    assert browser.execute_script("return window.__ndxss === undefined")
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.text  # noqa: B018
