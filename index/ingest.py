@@ -12,7 +12,7 @@ from .chunking import Chunker
 from .embedding import Embedder
 from .errors import IndexingError
 from .models import Article, Chunk, text_hash
-from .readers import read_file
+from .readers import ReadResult, read_file
 from .store import ChromaStore
 
 
@@ -76,11 +76,17 @@ class Ingestor:
         self, path: Path, overrides: Overrides | None = None, max_bytes: int = 20_000_000
     ) -> Iterator[AddOutcome]:
         """Every article of one file; one that cannot be read fails alone."""
-        yield from self.add_many(self._read(path, overrides, max_bytes))
+        yield from self.add_results(read_file(path, max_bytes), overrides)
+
+    def add_results(
+        self, results: Iterable[ReadResult], overrides: Overrides | None = None
+    ) -> Iterator[AddOutcome]:
+        """Articles from any reader (files, web pages, feeds); unreadable ones fail alone."""
+        yield from self.add_many(self._items(results, overrides))
 
     @staticmethod
-    def _read(path: Path, overrides: Overrides | None, max_bytes: int):
-        for result in read_file(path, max_bytes):
+    def _items(results: Iterable[ReadResult], overrides: Overrides | None):
+        for result in results:
             if result.article is None:
                 yield None, result.origin, result.error or "unreadable"
             else:

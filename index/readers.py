@@ -1,4 +1,4 @@
-"""Read articles from files: plain text, Markdown, HTML, JSON and JSON Lines."""
+"""Read articles from files: plain text, Markdown, HTML, JSON, JSON Lines and feeds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typing import Any
 from .errors import ReadError
 from .models import Article
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".rss",
+                      ".atom", ".xml")  # fmt: skip
+FEED_SUFFIXES = (".rss", ".atom", ".xml")
 _KNOWN_FIELDS = {"id", "title", "source", "published_at", "url", "text"}
 
 
@@ -166,7 +168,14 @@ def read_file(path: Path, max_bytes: int) -> Iterator[ReadResult]:
             raise ReadError(
                 origin, f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit"
             )
-        text = decode_bytes(path.read_bytes(), origin)
+        data = path.read_bytes()
+        if suffix in FEED_SUFFIXES:
+            from .feeds import read_feed
+
+            decode_bytes(data, origin)  # the same checks for empty, binary and encoding
+            yield from read_feed(data, origin)
+            return
+        text = decode_bytes(data, origin)
         if suffix == ".jsonl":
             yield from _read_jsonl(text, origin)
             return

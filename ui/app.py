@@ -11,6 +11,7 @@ import gradio as gr
 from index.ingest import Overrides
 from index.models import Article
 from index.readers import ReadError, normalise_date
+from index.web import is_url
 from qa.models import Answer
 
 from .container import Container
@@ -89,6 +90,20 @@ class ChatService:
             ]
         return "\n".join(lines)
 
+    def add_url(self, url: str, source: str = "", date: str = "") -> str:
+        url = (url or "").strip()
+        if not is_url(url):
+            return "failed: enter a web address starting with http:// or https://"
+        try:
+            overrides = Overrides(source or "", normalise_date(date, "date"))
+        except ReadError as exc:
+            return f"failed: {exc.reason}"
+        results = list(self.container.web.read(url))  # fetch outside the lock
+        with self.lock:
+            outcomes = self.container.ingestor.add_results(results, overrides)
+            lines = [_outcome(out) for out in outcomes]
+        return "\n".join(lines)
+
     def library(self, query: str = "") -> list[list]:
         q = (query or "").lower().strip()
         return [
@@ -146,14 +161,19 @@ def build_app(service: ChatService) -> gr.Blocks:
                 url = gr.Textbox(label="URL")
             text = gr.Textbox(label="Article text", lines=8)
             add_btn = gr.Button("Add pasted article", variant="primary")
-            files = gr.File(label="Or upload files (.txt .md .html .json .jsonl)",
+            files = gr.File(label="Or upload files (.txt .md .html .json .jsonl .rss .atom)",
                             file_count="multiple", type="filepath")  # fmt: skip
             upload_btn = gr.Button("Add uploaded files")
+            with gr.Row():
+                address = gr.Textbox(label="Or a web address: an article page or an RSS/Atom feed",
+                                     placeholder="https://…", scale=4)  # fmt: skip
+                fetch_btn = gr.Button("Fetch and add", scale=1)
             result = gr.Textbox(label="Result", lines=4, interactive=False)
             add_btn.click(
                 service.add_text, [title, text, outlet, date, url], result, api_name="add"
             )
             upload_btn.click(service.add_files, [files, outlet, date], result, api_name="add_files")
+            fetch_btn.click(service.add_url, [address, outlet, date], result, api_name="add_url")
         with gr.Tab("Library"):
             search = gr.Textbox(label="Filter")
             table = gr.Dataframe(headers=["id", "title", "outlet", "date", "chunks"],
@@ -166,7 +186,7 @@ def build_app(service: ChatService) -> gr.Blocks:
             delete.click(service.delete, [ids, sure], deleted, api_name="delete").then(
                 service.library, search, table, api_name=False
             )
-        for event in (add_btn.click, upload_btn.click, delete.click):
+        for event in (add_btn.click, upload_btn.click, fetch_btn.click, delete.click):
             event(service.status_line, None, status, api_name=False)
         app.load(service.status_line, None, status, api_name=False)
         app.load(service.library, search, table, api_name=False)

@@ -18,6 +18,7 @@ go_offline()
 from index.errors import IndexingError  # noqa: E402
 from index.ingest import AddOutcome, Overrides  # noqa: E402
 from index.readers import ReadError, expand_paths, normalise_date  # noqa: E402
+from index.web import is_url  # noqa: E402
 from qa.citations import MARKER  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
@@ -71,26 +72,35 @@ def _check_date(ctx, param, value: str | None) -> str | None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
 @click.option("--source", help="Outlet name for every article added.")
 @click.option("--date", callback=_check_date, help="Publication date (YYYY-MM-DD) for all.")
 @click.option("--url", help="Address of the article (for a single article).")
 @click.pass_context
-def add(ctx, paths: tuple[Path, ...], source: str | None, date: str | None, url: str | None):
-    """Add articles from files or folders (.txt .md .html .json .jsonl)."""
+def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url: str | None):
+    """Add articles from files, folders, web pages or RSS/Atom feeds.
+
+    INPUTS are files (.txt .md .html .json .jsonl .rss .atom .xml), folders (read
+    recursively) or http(s) addresses of an article page or a feed."""
     container = _container(ctx)
     overrides = Overrides(source or "", date or "", url or "")
     max_bytes = int(container.settings.max_file_mb * 1e6)
-    files = list(expand_paths(list(paths)))
+    targets: list[tuple[str, str | None]] = []
+    for item in inputs:
+        if is_url(item):
+            targets.append((item, None))
+        else:
+            targets += [(str(p), missing) for p, missing in expand_paths([Path(item)])]
     counts: Counter[str] = Counter()
-    show_bar = len(files) >= 10 and sys.stderr.isatty()
-    with click.progressbar(files, label="Adding", file=sys.stderr, hidden=not show_bar) as bar:
-        for path, missing in bar:
-            outcomes = (
-                [AddOutcome("failed", str(path), reason=missing)]
-                if missing
-                else container.ingestor.add_file(path, overrides, max_bytes)
-            )
+    show_bar = len(targets) >= 10 and sys.stderr.isatty()
+    with click.progressbar(targets, label="Adding", file=sys.stderr, hidden=not show_bar) as bar:
+        for target, missing in bar:
+            if missing:
+                outcomes = [AddOutcome("failed", target, reason=missing)]
+            elif is_url(target):
+                outcomes = container.ingestor.add_results(container.web.read(target), overrides)
+            else:
+                outcomes = container.ingestor.add_file(Path(target), overrides, max_bytes)
             for out in outcomes:
                 counts[out.status] += 1
                 click.echo(_outcome_line(out))

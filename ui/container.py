@@ -11,6 +11,7 @@ from index.chunking import Chunker
 from index.embedding import Embedder
 from index.ingest import Ingestor
 from index.store import ChromaStore
+from index.web import WebReader
 from qa.answering import Answerer, AnswerPolicy
 from qa.followup import QuestionRewriter
 from qa.llm import LLM
@@ -78,6 +79,11 @@ class Container:
     def ingestor(self) -> Ingestor:
         chunker = Chunker(self.settings.chunk_chars, self.settings.chunk_overlap)
         return Ingestor(self.store, self.embedder, chunker)
+
+    @cached_property
+    def web(self) -> WebReader:
+        s = self.settings
+        return WebReader(int(s.max_file_mb * 1e6), timeout=s.fetch_timeout)
 
     def model_path(self) -> Path:
         """The GGUF file to run: the user's, or the packaged one (assembled when needed)."""

@@ -41,9 +41,9 @@ class Settings(BaseModel):
     )
     candidates: int = Field(40, description="Hits taken from each search before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank fusion constant.")
-    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
+    dense_weight: float = Field(0.7, description="Weight of the dense ranking in the fusion.")
     recency_days: float = Field(
-        0.0,
+        90.0,
         description="With an as-of date, an article's weight halves every this many days "
         "before it (0: off).",
     )
@@ -54,7 +54,8 @@ class Settings(BaseModel):
     min_yes: float = Field(0.5, description="Refuse when the model's P(passages answer) is lower.")
     min_support: float = Field(0.5, description="Word overlap a cited passage must have.")
     max_answer_tokens: int = Field(160, description="Longest answer, in tokens.")
-    max_file_mb: float = Field(20.0, description="Largest input file accepted, in MB.")
+    max_file_mb: float = Field(20.0, description="Largest input file or page accepted, in MB.")
+    fetch_timeout: float = Field(20.0, description="Seconds to wait for a web page or feed.")
     host: str = Field("127.0.0.1", description="Address the chat server listens on.")
     port: int = Field(7860, description="Port the chat server listens on.")
 

@@ -1,0 +1,148 @@
+"""Web pages and RSS/Atom feeds, served by a local HTTP server (no outside network)."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from index.feeds import read_feed, url_id
+from index.web import WebReader
+from tests.fakes import WordHashEmbedder
+from ui.cli import run_with
+from ui.container import Container
+
+PAGE = """<html><head><title>Tram line extended to the airport</title>
+<meta property="og:site_name" content="Sample Metro News">
+<meta name="date" content="2025-03-04"></head><body><nav>Home | World</nav>
+<article><h1>Tram line extended to the airport</h1>
+<p>The city's tram line number 4 now runs to the airport, after two years of work on the
+new tracks and three new stations along the ring road.</p>
+<p>Trams will run every eight minutes from five in the morning until midnight, the transport
+authority said on Tuesday, and a single ticket costs two euros.</p></article>
+<footer>Contact us</footer></body></html>"""
+
+RSS = """<?xml version="1.0"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+<title>Sample Metro News</title>
+<item><title>Bridge repairs finish early</title><link>{base}/bridge</link>
+<pubDate>Tue, 04 Mar 2025 09:00:00 GMT</pubDate>
+<content:encoded><![CDATA[<p>Repairs on the north bridge finished two weeks early.</p>
+<p>The bridge reopens to cars on Friday, the city said, and cyclists get a new lane.</p>
+<p>The work cost 3 million euros, less than the 3.5 million planned.</p><script>x()</script>]]>
+</content:encoded></item>
+<item><title>Tram line extended</title><link>{base}/page</link>
+<pubDate>Wed, 05 Mar 2025 10:00:00 GMT</pubDate><description>Short teaser.</description></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Sample Atom Wire</title>
+<entry><title>Harbour ferry returns</title><link href="https://example.org/ferry"/>
+<updated>2025-04-01T08:00:00Z</updated>
+<summary>The harbour ferry returned to service on Monday after a winter break.</summary></entry>
+</feed>"""
+
+
+@pytest.fixture(scope="module")
+def site():
+    routes = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            status, kind, body = routes.get(self.path, (404, "text/plain", b"not found"))
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    routes.update({
+        "/page": (200, "text/html", PAGE.encode()),
+        "/feed": (200, "application/rss+xml", RSS.format(base=base).encode()),
+        "/broken-feed": (200, "application/rss+xml", b"<?xml version='1.0'?><rss><channel><item>"),
+        "/binary": (200, "application/octet-stream", b"\x00\x01\x02" * 100),
+        "/big": (200, "text/html", b"<p>x</p>" * 200_000),
+    })  # fmt: skip
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield base
+    server.shutdown()
+
+
+def test_page_is_fetched_and_its_main_text_extracted(site):
+    (result,) = WebReader().read(f"{site}/page")
+    a = result.article
+    assert a is not None, result.error
+    assert "every eight minutes" in a.text and "Contact us" not in a.text
+    assert a.url == f"{site}/page" and a.article_id == url_id(f"{site}/page")
+
+
+def test_feed_items_become_articles_and_teasers_are_fetched(site):
+    results = list(WebReader().read(f"{site}/feed"))
+    assert [r.error for r in results] == [None, None]
+    bridge, tram = (r.article for r in results)
+    assert bridge.title == "Bridge repairs finish early" and bridge.source == "Sample Metro News"
+    assert bridge.published_at == "2025-03-04" and "x()" not in bridge.text
+    assert "reopens to cars on Friday" in bridge.text
+    assert "every eight minutes" in tram.text  # the teaser was replaced by the linked page
+
+
+def test_atom_feed_from_bytes():
+    (result,) = read_feed(ATOM.encode(), "wire.atom")
+    a = result.article
+    assert a.title == "Harbour ferry returns" and a.published_at == "2025-04-01"
+    assert a.source == "Sample Atom Wire" and a.url == "https://example.org/ferry"
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/missing", "HTTP 404"),
+        ("/broken-feed", "not a valid RSS/Atom feed"),
+        ("/binary", "binary"),
+        ("/big", "over the 1 MB limit"),
+    ],
+)
+def test_bad_addresses_fail_with_a_reason_naming_them(site, path, reason):
+    results = list(WebReader(max_bytes=1_000_000).read(f"{site}{path}"))
+    assert len(results) == 1 and results[0].article is None
+    assert reason in results[0].error and results[0].origin.startswith(f"{site}{path}")
+
+
+def test_unreachable_and_non_web_addresses():
+    (down,) = WebReader(timeout=2).read("http://127.0.0.1:9/nothing")
+    assert "cannot fetch it" in down.error
+    (ftp,) = WebReader().read("ftp://example.org/x")
+    assert "not a web address" in ftp.error
+
+
+def test_cli_adds_a_feed_and_re_adding_it_changes_nothing(site, tmp_path):
+    def factory(settings):
+        return Container(settings, embedder=WordHashEmbedder())
+
+    args = ["--data-dir", str(tmp_path / "d"), "add", f"{site}/feed"]
+    first = run_with(factory, args)
+    assert first.exit_code == 0, first.output
+    assert "2 added" in first.output
+    again = run_with(factory, args)
+    assert "2 unchanged" in again.output
+
+
+def test_feed_file_is_read_like_a_feed_address(tmp_path):
+    from index.readers import read_file
+
+    path = tmp_path / "wire.atom"
+    path.write_text(ATOM)
+    (result,) = read_file(path, 10**6)
+    assert result.article.title == "Harbour ferry returns"
+
+
+def test_app_adds_a_page_by_address(site, container):
+    from ui.app import ChatService
+
+    service = ChatService(container)
+    assert service.add_url("www.example.org").startswith("failed: enter a web address")
+    assert service.add_url(f"{site}/page", "Metro", "2025-03-04").startswith("added: Tram line")
+    assert service.add_url(f"{site}/missing").startswith(f"failed: {site}/missing: the server")
