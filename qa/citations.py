@@ -91,3 +91,27 @@ def _with_markers(sentence: str, ns: Sequence[int]) -> str:
     if sentence[-1:] in ".!?" and not _ENDS_WITH_ABBREVIATION.search(sentence):
         return f"{sentence[:-1]} {tail}{sentence[-1]}"
     return f"{sentence} {tail}"
+
+
+def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
+    """Each sentence of an answer with the passage numbers it cites."""
+    out = []
+    for part in re.split(r"(?<=[.!?\]])\s+(?=[A-Z0-9\"'“])", answer.strip()):
+        numbers = [int(n) for m in MARKER.findall(part) for n in re.findall(r"\d+", m)]
+        if part.strip():
+            out.append((part.strip(), numbers))
+    return out
+
+
+def supporting_spans(claims: Sequence[str], passage: str) -> list[tuple[int, int]]:
+    """For each claim, the sentence of the passage that holds most of its content words, as
+    (start, end) offsets in the passage; sentences sharing too little are left out."""
+    spans = []
+    sentences = [(s, e) for s, e, _ in sentence_spans(passage)]
+    for claim in claims:
+        scored = [(support(claim, passage[s:e]), (s, e)) for s, e in sentences]
+        if scored:
+            score, span = max(scored, key=lambda pair: pair[0])
+            if score >= 0.3 and span not in spans:
+                spans.append(span)
+    return sorted(spans)

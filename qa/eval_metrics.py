@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .citations import MARKER, support
+from .citations import MARKER, cited_sentences, support
 
 _NUMBER_WORDS = {
     w: str(i)
@@ -84,16 +84,6 @@ def retrieval_scores(ranked_article_ids: Sequence[str], evidence: Sequence[str])
         "all_hit@5": wanted > 0 and sum(r <= 5 for r in ranks) == wanted,
         "rr@10": 1.0 / first if first is not None and first <= 10 else 0.0,
     }
-
-
-def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
-    """Each sentence of an answer with the passage numbers it cites."""
-    out = []
-    for part in re.split(r"(?<=[.!?\]])\s+(?=[A-Z0-9\"'“])", answer.strip()):
-        numbers = [int(n) for m in MARKER.findall(part) for n in re.findall(r"\d+", m)]
-        if part.strip():
-            out.append((part.strip(), numbers))
-    return out
 
 
 def citation_precision(

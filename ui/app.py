@@ -136,6 +136,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         status = gr.Markdown(service.status_line())
         with gr.Tab("Chat"):
             chatbot = gr.Chatbot(height=420, label="Conversation", render_markdown=True,
+                                 elem_id="nd-chat",
                                  sanitize_html=True, feedback_options=None)  # fmt: skip
             question = gr.Textbox(
                 placeholder="Ask a question about the articles…", label="Question"
@@ -150,6 +151,8 @@ def build_app(service: ChatService) -> gr.Blocks:
                                [chatbot, sources, turns], api_name="chat")  # fmt: skip
             submitted = question.submit(service.chat, [question, chatbot, turns],
                                         [chatbot, sources, turns], api_name=False)  # fmt: skip
+            for event in (asked, submitted):
+                event.then(lambda: "", None, question, api_name=False)
             clear = gr.Button("New conversation", size="sm")
             clear.click(lambda: ([], "", []), None, [chatbot, sources, turns], api_name=False)
             stop.click(None, cancels=[asked, submitted])

@@ -22,6 +22,7 @@ from index.web import is_url  # noqa: E402
 from qa.citations import MARKER  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 
+from .cli_bench import bench  # noqa: E402
 from .cli_eval import eval_  # noqa: E402
 from .container import Container  # noqa: E402
 from .settings import Settings, SettingsError  # noqa: E402
@@ -233,6 +234,7 @@ def prepare_model(ctx):
 
 
 cli.add_command(eval_)
+cli.add_command(bench)
 
 
 def main() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
-from qa.citations import MARKER
+from qa.citations import MARKER, cited_sentences, supporting_spans
 from qa.models import Answer, Citation
 
 CONTEXT_CHARS = 240
@@ -29,23 +30,36 @@ def rewrite_html(standalone: str) -> str:
     return f'<div class="nd-rewrite">Searched for: {html.escape(standalone)}</div>'
 
 
-def passage_in_context(article_text: str, c: Citation) -> str:
-    """The cited passage highlighted inside a little of the surrounding article text."""
+def _passage_html(passage: str, spans: Sequence[tuple[int, int]], anchor: str = "") -> str:
+    """The passage on a light background, the sentences that support the answer marked."""
+    out, at = [], 0
+    for start, end in spans:
+        out.append(html.escape(passage[at:start]))
+        out.append(f"<mark>{html.escape(passage[start:end])}</mark>")
+        at = end
+    out.append(html.escape(passage[at:]))
+    ident = f' id="{anchor}"' if anchor else ""
+    return f'<span class="nd-cited"{ident}>{"".join(out)}</span>'
+
+
+def passage_in_context(
+    article_text: str, c: Citation, spans: Sequence[tuple[int, int]] = ()
+) -> str:
+    """The cited passage (supporting sentences marked) inside a little of the article."""
+    passage = _passage_html(c.passage, spans)
     if article_text[c.start : c.end] != c.passage:
-        return f"<mark>{html.escape(c.passage)}</mark>"
+        return passage
     before = article_text[max(0, c.start - CONTEXT_CHARS) : c.start]
     after = article_text[c.end : c.end + CONTEXT_CHARS]
     lead = "…" if c.start > CONTEXT_CHARS else ""
     tail = "…" if c.end + CONTEXT_CHARS < len(article_text) else ""
-    return (
-        f"{lead}{html.escape(before)}<mark>{html.escape(c.passage)}</mark>"
-        f"{html.escape(after)}{tail}"
-    )
+    return f"{lead}{html.escape(before)}{passage}{html.escape(after)}{tail}"
 
 
 def sources_html(answer: Answer, article_texts: dict[str, str]) -> str:
     if not answer.citations:
         return ""
+    claims = cited_sentences(answer.answer)
     items = []
     for c in answer.citations:
         meta = " · ".join(html.escape(x) for x in (c.source, c.published_at) if x)
@@ -53,25 +67,24 @@ def sources_html(answer: Answer, article_texts: dict[str, str]) -> str:
         if c.url.startswith(("http://", "https://")):
             href = html.escape(c.url, quote=True)
             title = f'<a href="{href}" target="_blank" rel="noopener">{title}</a>'
+        spans = supporting_spans([s for s, ns in claims if c.n in ns], c.passage)
         text = article_texts.get(c.article_id, "")
-        context = passage_in_context(text, c)
+        context = passage_in_context(text, c, spans)
         items.append(
             f'<details class="nd-source" id="nd-source-{c.n}" open><summary>[{c.n}] {title}'
             f'<span class="nd-meta"> {meta}</span></summary><p class="nd-passage">{context}</p>'
-            f"{full_article_html(text, c)}</details>"
+            f"{full_article_html(text, c, spans)}</details>"
         )
     return '<div class="nd-sources"><h4>Sources</h4>' + "".join(items) + "</div>"
 
 
-def full_article_html(text: str, c: Citation) -> str:
-    """The whole article, folded, with the cited passage marked; a click on the passage's
-    marker in the answer (a link to the mark) unfolds it and scrolls to the passage."""
+def full_article_html(text: str, c: Citation, spans: Sequence[tuple[int, int]] = ()) -> str:
+    """The whole article, folded, with the cited passage shown; a click on the passage's
+    marker in the answer (a link to the passage) unfolds it and scrolls there."""
     if text[c.start : c.end] != c.passage:
         return ""
-    body = (
-        f'{html.escape(text[: c.start])}<mark id="nd-mark-{c.n}">'
-        f"{html.escape(c.passage)}</mark>{html.escape(text[c.end :])}"
-    )
+    passage = _passage_html(c.passage, spans, anchor=f"nd-mark-{c.n}")
+    body = f"{html.escape(text[: c.start])}{passage}{html.escape(text[c.end :])}"
     return (
         f'<details class="nd-full"><summary>Full article</summary>'
         f'<div class="nd-article">{body}</div></details>'
@@ -86,7 +99,8 @@ CSS = """
 .nd-source { margin: .4em 0; }
 .nd-meta { color: #6b7280; font-size: .85em; }
 .nd-passage { white-space: pre-wrap; font-size: .92em; }
-.nd-passage mark, .nd-article mark { background: #fde68a; }
+.nd-cited { background: #fef9c3; }
+.nd-passage mark, .nd-article mark { background: #fcd34d; font-weight: 600; }
 .nd-article { white-space: pre-wrap; max-height: 28em; overflow-y: auto; font-size: .92em; }
 .nd-full > summary { cursor: pointer; color: #1d4ed8; font-size: .9em; }
 .nd-rewrite { color: #6b7280; font-size: .8em; margin-bottom: .3em; }

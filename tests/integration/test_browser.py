@@ -1,8 +1,10 @@
 """The chat page in a real headless Chromium: ask, see the cited source, open the full
 article from the marker, and check that an article's markup never runs."""
 
+import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -37,20 +39,38 @@ def browser():
     driver.quit()
 
 
-def ask(browser, url: str, question: str):
+CHAT_TEXT = "return document.querySelector('#nd-chat').innerText"
+
+
+def ask(browser, url: str, question: str) -> dict[str, float]:
+    """Ask in the page; returns seconds from the click to the first answer text and to the
+    checked answer, as the reader sees them."""
     browser.get(url)
     box = WebDriverWait(browser, 60).until(
         ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea[placeholder^='Ask a question']"))
     )
     box.send_keys(question)
+    before = browser.execute_script(CHAT_TEXT)
     browser.find_element(By.XPATH, "//button[normalize-space()='Ask']").click()
-    WebDriverWait(browser, 240).until(
+    t0 = time.perf_counter()
+    WebDriverWait(browser, 60, poll_frequency=0.05).until(
+        lambda d: question in d.execute_script(CHAT_TEXT)
+    )
+    shown = browser.execute_script(CHAT_TEXT)
+    WebDriverWait(browser, 240, poll_frequency=0.05).until(
+        lambda d: len(d.execute_script(CHAT_TEXT).strip()) > len(shown.strip()) + 1
+    )
+    first = time.perf_counter() - t0
+    WebDriverWait(browser, 240, poll_frequency=0.1).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".nd-answer, .nd-refusal")
     )
+    assert before is not None
+    return {"first_text_s": round(first, 2), "answer_s": round(time.perf_counter() - t0, 2)}
 
 
 def test_question_answer_and_sources_in_the_browser(browser, server_url):
-    ask(browser, server_url, "How many homes will the Kestrel Bay wind farm power?")
+    ask(browser, server_url, "What pay rise did the rail union accept?")  # model warm-up
+    timings = ask(browser, server_url, "How many homes will the Kestrel Bay wind farm power?")
     answer = browser.find_element(By.CSS_SELECTOR, ".nd-answer")
     assert "90,000" in answer.text
     WebDriverWait(browser, 30).until(
@@ -66,6 +86,7 @@ def test_question_answer_and_sources_in_the_browser(browser, server_url):
     shot = ARTIFACTS / "browser-chat.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+    (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings))
 
 
 def test_markup_in_an_article_never_runs_in_the_browser(browser, server_url):

@@ -26,21 +26,31 @@ def test_sources_escape_article_text_and_skip_unsafe_links():
     out = sources_html(answer("x [1]"), {"a1": TEXT})
     assert "<script>" not in out and "<b>" not in out and "<i>" not in out
     assert "javascript:" not in out
-    assert "<mark>The &lt;b&gt;museum" in out
+    assert "<mark>The &lt;b&gt;museum" in out  # the supporting sentence is marked
 
 
 def test_passage_is_highlighted_in_its_context():
-    out = passage_in_context(TEXT, CITE)
-    assert out.startswith("Intro. <mark>") and out.endswith("</mark> Outro.")
+    out = passage_in_context(TEXT, CITE, [(0, 10)])
+    assert out.startswith('Intro. <span class="nd-cited"><mark>The &lt;b&gt;')
+    assert out.endswith("</span> Outro.")
+
+
+def test_the_sentence_that_supports_the_answer_is_marked_inside_the_passage():
+    passage = "Crowds gathered early. The ferry carried 200 passengers on Sunday. Rain fell later."
+    c = Citation(1, "a1", "Ferry", "", "", "", passage, 0, len(passage))
+    out = sources_html(answer("The ferry carried 200 passengers [1].", citations=(c,)),
+                       {"a1": passage})  # fmt: skip
+    assert "<mark>The ferry carried 200 passengers on Sunday.</mark>" in out
+    assert "<mark>Crowds" not in out and "<mark>Rain" not in out
 
 
 def test_sources_hold_the_full_article_with_the_passage_marked_for_the_marker_link():
     out = sources_html(answer("x [1]"), {"a1": TEXT})
     assert '<details class="nd-full">' in out
-    assert '<mark id="nd-mark-1">The &lt;b&gt;museum' in out
+    assert '<span class="nd-cited" id="nd-mark-1"><mark>The &lt;b&gt;museum' in out
     assert "Intro." in out and "Outro." in out
 
 
 def test_no_full_article_when_the_passage_no_longer_matches_the_text():
     out = sources_html(answer("x [1]"), {"a1": "A different version of the article."})
-    assert "nd-full" not in out and "<mark>" in out
+    assert "nd-full" not in out and "<mark>The &lt;b&gt;museum" in out

@@ -1,0 +1,26 @@
+"""`newsdesk bench --quick` keeps working: the JSON has every figure (speed is not asserted)."""
+
+import json
+import subprocess
+import sys
+
+
+def test_quick_bench_writes_every_figure(real_env, tmp_path):
+    out = tmp_path / "bench.json"
+    cmd = [sys.executable, "-m", "ui.cli", "bench", "--quick", "--json", str(out)]
+    done = subprocess.run(cmd, env=real_env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert set(data["ingest"]) >= {"chunks_per_s", "raw_chunks_per_s", "ratio"}
+    assert data["ingest"]["chunks_per_s"] > 0 and data["ingest"]["raw_chunks_per_s"] > 0
+    ten_k = data["retrieval"]["10k"]
+    assert set(ten_k) >= {"p50_ms", "p95_ms", "raw_p50_ms", "raw_p95_ms"}
+    assert ten_k["chunks"] == 10_000 and 0 < ten_k["p50_ms"] <= ten_k["p95_ms"]
+    assert data["retrieval"]["100k"] is None and data["peer"] is None
+    answer = data["answer"]
+    assert set(answer) >= {"ttft_ms", "raw_ttft_ms", "ttft_ratio", "second_question_ttft_ms",
+                           "gen_tok_s", "raw_gen_tok_s", "prompt_tokens"}  # fmt: skip
+    assert answer["ttft_ms"] > 0 and answer["raw_ttft_ms"] > 0 and answer["prompt_tokens"] > 0
+    server = data["server"]
+    assert server["ready_s"] > 0 and server["warm_latency_ms"] > 0 and server["rss_mb"] > 100
+    assert "time to first token" in done.stdout

@@ -1,0 +1,267 @@
+"""`newsdesk bench` measurements: each of ours side by side with the raw part it wraps, in one
+process, so that the ratios hold on a noisy machine. Figures, never assertions."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.chunking import Chunker
+from index.ingest import embedding_text
+from index.models import Article, Chunk
+
+from .container import Container
+from .settings import Settings
+
+Echo = Callable[[str], None]
+
+
+def pct(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
+
+
+class Bench:
+    """Runs the measurements on shared real parts (one embedder, one model)."""
+
+    def __init__(self, settings: Settings, base: Container, echo: Echo) -> None:
+        self.settings = settings
+        self.base = base  # holds the shared embedder and model
+        self.echo = echo
+        self._dirs: list[tempfile.TemporaryDirectory] = []
+
+    def fresh(self, **changes: Any) -> Container:
+        """A container on an empty temporary index, sharing the loaded embedder and model."""
+        tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-")
+        self._dirs.append(tmp)
+        values = {**self.settings.model_dump(), "data_dir": Path(tmp.name),
+                  "model_cache": self.settings.model_cache_dir, **changes}  # fmt: skip
+        llm = self.base.llm if "llm" in self.base.__dict__ else None
+        return Container(Settings.load(values, env={}), embedder=self.base.embedder, llm=llm)
+
+    def close(self) -> None:
+        for tmp in self._dirs:
+            tmp.cleanup()
+
+    # -- ingestion ------------------------------------------------------------------------
+    def ingest(self, articles: list[Article]) -> tuple[dict[str, Any], Container]:
+        chunker = Chunker(self.settings.chunk_chars, self.settings.chunk_overlap)
+        texts = [embedding_text(a, c.text) for a in articles for c in chunker.chunk(a.id, a.text)]
+        model = self.base.embedder.model  # the SentenceTransformer inside our embedder
+        model.encode(texts[:64], batch_size=self.settings.embed_batch_size)  # warm up
+        t0 = time.perf_counter()
+        model.encode(texts, batch_size=self.settings.embed_batch_size, normalize_embeddings=True)
+        raw_s = time.perf_counter() - t0
+        container = self.fresh()
+        t0 = time.perf_counter()
+        outcomes = list(container.ingestor.add_many([(a, a.title) for a in articles]))
+        ours_s = time.perf_counter() - t0
+        failed = [o for o in outcomes if o.status == "failed"]
+        chunks = container.store.count_chunks()
+        self.echo(
+            f"ingest: {len(articles)} articles, {chunks} chunks in {ours_s:.1f} s "
+            f"(raw encode of {len(texts)} chunks: {raw_s:.1f} s; {len(failed)} failed)"
+        )
+        result = {
+            "articles": len(articles),
+            "chunks": chunks,
+            "seconds": round(ours_s, 2),
+            "articles_per_s": round(len(articles) / ours_s, 2),
+            "chunks_per_s": round(chunks / ours_s, 1),
+            "raw_chunks_per_s": round(len(texts) / raw_s, 1),
+            "ratio": round((chunks / ours_s) / (len(texts) / raw_s), 3),
+        }
+        return result, container
+
+    # -- retrieval at scale ---------------------------------------------------------------
+    def retrieval(self, n_chunks: int, questions: list[str], repeats: int) -> dict[str, Any]:
+        container = self.fresh()
+        t0 = time.perf_counter()
+        _fill_synthetic(container, n_chunks)
+        self.echo(
+            f"retrieval: {n_chunks} synthetic chunks stored in {time.perf_counter() - t0:.0f} s"
+        )
+        retriever = container.retriever
+        for q in questions[:3]:
+            retriever.retrieve(q)  # warm up: keyword index built, caches filled
+        ours, raw = [], []
+        vectors = {q: self.base.embedder.embed_one(q) for q in questions}
+        for _ in range(repeats):
+            for q in questions:
+                t0 = time.perf_counter()
+                retriever.retrieve(q)
+                ours.append(_ms(t0))
+                t0 = time.perf_counter()
+                container.store.chunks.query(query_embeddings=vectors[q][None, :],
+                                             n_results=self.settings.top_k)  # fmt: skip
+                raw.append(_ms(t0))
+        return {"chunks": container.store.count_chunks(), "p50_ms": pct(ours, 0.5),
+                "p95_ms": pct(ours, 0.95), "raw_p50_ms": pct(raw, 0.5),
+                "raw_p95_ms": pct(raw, 0.95)}  # fmt: skip
+
+    # -- answering ------------------------------------------------------------------------
+    def answer(self, container: Container, questions: list[tuple[str, str]]) -> dict[str, Any]:
+        """TTFT and generation speed of our answerer against a raw llama.cpp call with the
+        identical answer prompt. Both start from an empty model cache. Our answerer is set to
+        always generate (no refusal threshold), so both sides produce an answer."""
+        answerer = container.answerer
+        answerer.policy = replace(answerer.policy, min_yes=0.0, min_relevance=0.0)
+        llm = container.llm
+        rows = []
+        for question, as_of in questions:
+            passages = answerer.retriever.retrieve(question, as_of=as_of)
+            messages = answerer.prompts.messages("answer", question, passages, as_of)
+            llm.llama.reset()
+            raw = _timed_stream(llm.stream(messages, max_tokens=answerer.policy.max_tokens))
+            llm.llama.reset()
+            ours = _timed_stream(answerer.stream(question, as_of=as_of))
+            rows.append((raw, ours, llm.count_tokens(messages)))
+            self.echo(f"answer: ttft ours {ours['ttft_ms']:.0f} ms, raw {raw['ttft_ms']:.0f} ms "
+                      f"({rows[-1][2]} prompt tokens): {question[:60]}")  # fmt: skip
+        # a second question right after a first one: only its new tokens are read
+        llm.llama.reset()
+        _timed_stream(answerer.stream(questions[0][0], as_of=questions[0][1]))
+        second = _timed_stream(answerer.stream(questions[1][0], as_of=questions[1][1]))
+        med = statistics.median
+        ttft = med(r[1]["ttft_ms"] for r in rows)
+        raw_ttft = med(r[0]["ttft_ms"] for r in rows)
+        return {
+            "questions": len(rows),
+            "ttft_ms": round(ttft, 1),
+            "raw_ttft_ms": round(raw_ttft, 1),
+            "ttft_ratio": round(ttft / raw_ttft, 3),
+            "second_question_ttft_ms": round(second["ttft_ms"], 1),
+            "gen_tok_s": round(med(r[1]["tok_s"] for r in rows), 2),
+            "raw_gen_tok_s": round(med(r[0]["tok_s"] for r in rows), 2),
+            "prompt_tokens": int(med(r[2] for r in rows)),
+        }
+
+    # -- the server -----------------------------------------------------------------------
+    def server(self, question: str) -> dict[str, Any]:
+        """Start `newsdesk serve` (model cached, samples indexed), time it to ready, then a
+        warm question through the HTTP API; peak RSS of the server process."""
+        from gradio_client import Client
+
+        tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-serve-")
+        self._dirs.append(tmp)
+        port = _free_port()
+        cmd = [sys.executable, "-m", "ui.cli", "--data-dir", tmp.name, "serve", "--port",
+               str(port), "--samples-if-empty"]  # fmt: skip
+        env = {**_env(), "NEWSDESK_MODEL_CACHE": str(self.settings.model_cache_dir)}
+        if self.settings.model:
+            env["NEWSDESK_MODEL"] = str(self.settings.model)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            while True:
+                try:
+                    urllib.request.urlopen(url + "config", timeout=2).read()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.perf_counter() - t0 > 300:
+                        raise RuntimeError("the server did not start") from None
+                    time.sleep(0.2)
+            ready_s = time.perf_counter() - t0
+            client = Client(url, verbose=False)
+            client.predict(question, [], api_name="/chat")  # first question
+            t0 = time.perf_counter()
+            client.predict(question, [], api_name="/chat")
+            warm_ms = _ms(t0)
+            rss_mb = _peak_rss_mb(proc.pid)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        return {"ready_s": round(ready_s, 2), "warm_latency_ms": round(warm_ms, 1),
+                "rss_mb": rss_mb}  # fmt: skip
+
+
+def _timed_stream(events) -> dict[str, float]:
+    t0 = time.perf_counter()
+    first = None
+    pieces = 0
+    for event in events:
+        if isinstance(event, str):
+            pieces += 1
+            if first is None:
+                first = time.perf_counter()
+    end = time.perf_counter()
+    first = first or end
+    gen_s = end - first
+    return {"ttft_ms": (first - t0) * 1000,
+            "tok_s": (pieces - 1) / gen_s if pieces > 1 and gen_s > 0 else 0.0}  # fmt: skip
+
+
+_WORDS = None
+
+
+def _fill_synthetic(container: Container, n_chunks: int, per_article: int = 10) -> None:
+    """Synthetic chunks with random unit vectors: enough for index-size latency figures."""
+    global _WORDS
+    rng = random.Random(7)
+    if _WORDS is None:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        _WORDS = [
+            "".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(20000)
+        ]
+    vecs = np.random.default_rng(7).standard_normal((n_chunks, container.embedder.dimension))
+    vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
+    batch, row = [], 0
+    for a in range(n_chunks // per_article):
+        parts = [" ".join(rng.choices(_WORDS, k=90)) + "." for _ in range(per_article)]
+        text = "\n\n".join(parts)
+        article = Article(title=f"Synthetic {a}", text=text, article_id=f"syn-{a}",
+                          published_at="2024-01-01")  # fmt: skip
+        chunks, start = [], 0
+        for i, part in enumerate(parts):
+            chunks.append(Chunk(article.id, i, part, start, start + len(part)))
+            start += len(part) + 2
+        batch.append((article, chunks))
+        if len(batch) == 500:
+            container.store.write_articles(batch, vecs[row : row + 500 * per_article], replacing=())
+            row += 500 * per_article
+            batch = []
+    if batch:
+        container.store.write_articles(batch, vecs[row : row + len(batch) * per_article],
+                                       replacing=())  # fmt: skip
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None

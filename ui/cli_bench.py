@@ -1,0 +1,119 @@
+"""`newsdesk bench`: speed figures for ingestion, retrieval, answering, the server and a plain
+LlamaIndex peer, each next to the raw part it builds on."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import click
+
+from index.models import Article
+from index.readers import read_file
+
+from .bench import Bench
+from .container import Container
+from .samples import EXAMPLE_QUESTIONS, sample_files
+
+DEV = Path("../shared/eval/realtimeqa")
+
+
+def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questions: int):
+    """Articles and (question, as-of date) pairs: the dev set when present, else the samples.
+    The evidence articles of the chosen questions are always part of the corpus."""
+    corpus = corpus or (DEV / "articles.jsonl" if (DEV / "articles.jsonl").is_file() else None)
+    if corpus is None:
+        articles = [r.article for f in sample_files() for r in read_file(f, 10**7) if r.article]
+        return articles, [(q, "") for q in EXAMPLE_QUESTIONS][:n_questions]
+    articles = [r.article for r in read_file(corpus, 10**10) if r.article]
+    questions = questions or corpus.with_name("questions.jsonl")
+    chosen: list[tuple[str, str]] = []
+    wanted: list[str] = []
+    if questions.is_file():
+        for line in questions.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("type") != "unanswerable" and len(chosen) < n_questions:
+                chosen.append((row["question"], (row.get("question_date") or "")[:10]))
+                wanted += row.get("evidence_article_ids") or []
+    by_id = {a.id: a for a in articles}
+    first = [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]
+    rest = [a for a in articles if a.id not in set(wanted)]
+    random.Random(3).shuffle(rest)
+    picked: list[Article] = (first + rest)[:n_articles]
+    if not chosen:
+        chosen = [(f"What happened with {a.title}?", a.published_at) for a in picked[:n_questions]]
+    return picked, chosen
+
+
+@click.command("bench")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the figures here as JSON.")  # fmt: skip
+@click.option("--quick", is_flag=True, help="Small sizes (minutes); no 100k index, no peer.")
+@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Articles (JSONL); default: the dev set if present, else samples.")  # fmt: skip
+@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Questions (JSONL) for the answer figures.")  # fmt: skip
+@click.pass_context
+def bench(ctx, json_out: Path | None, quick: bool, corpus, questions):
+    """Measure speed next to the raw parts and a plain LlamaIndex pipeline."""
+    state = ctx.find_root().obj
+    factory = state.get("factory") or Container
+    base = factory(state["settings"])
+    articles, qs = _load(corpus, questions, 30 if quick else 300, 2 if quick else 5)
+    runner = Bench(state["settings"], base, lambda line: click.echo(line, err=True))
+    results: dict[str, Any] = {"quick": quick}
+    try:
+        results["ingest"], indexed = runner.ingest(articles)
+        sizes = {"10k": 10_000} if quick else {"10k": 10_000, "100k": 100_000}
+        texts = [q for q, _ in qs] + list(EXAMPLE_QUESTIONS)
+        results["retrieval"] = {"10k": None, "100k": None}
+        for name, n in sizes.items():
+            results["retrieval"][name] = runner.retrieval(n, texts, repeats=3 if quick else 5)
+        results["answer"] = runner.answer(indexed, qs)
+        results["server"] = runner.server(EXAMPLE_QUESTIONS[0])  # the server indexes samples
+        results["peer"] = None
+        if not quick:
+            from .bench_peer import run_peer
+
+            results["peer"] = run_peer(articles, [q for q, _ in qs], base.embedder, base.llm)
+    finally:
+        runner.close()
+    _print(results)
+    if json_out:
+        json_out.write_text(json.dumps(results, indent=2))
+        click.echo(f"wrote {json_out}")
+
+
+def _row(name: str, ours: Any, raw: Any, ratio: Any = None, unit: str = "") -> str:
+    def f(v: Any) -> str:
+        return "-" if v is None else (f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")
+
+    ratio_text = "-" if ratio is None else f"{ratio:.2f}"
+    return f"  {name:<30}{f(ours):>12}{f(raw):>12}{ratio_text:>8}  {unit}"
+
+
+def _print(r: dict[str, Any]) -> None:
+    click.echo(f"\n  {'measure':<30}{'ours':>12}{'raw':>12}{'ratio':>8}")
+    i = r["ingest"]
+    click.echo(_row("ingest chunks/s", i["chunks_per_s"], i["raw_chunks_per_s"], i["ratio"]))
+    for size, row in r["retrieval"].items():
+        if row:
+            click.echo(_row(f"retrieval {size} p50", row["p50_ms"], row["raw_p50_ms"], unit="ms"))
+            click.echo(_row(f"retrieval {size} p95", row["p95_ms"], row["raw_p95_ms"], unit="ms"))
+    a = r["answer"]
+    click.echo(_row("time to first token", a["ttft_ms"], a["raw_ttft_ms"], a["ttft_ratio"], "ms"))
+    click.echo(_row("second question TTFT", a["second_question_ttft_ms"], None, unit="ms"))
+    click.echo(_row("generation tok/s", a["gen_tok_s"], a["raw_gen_tok_s"]))
+    click.echo(_row("prompt tokens", a["prompt_tokens"], None))
+    s = r["server"]
+    click.echo(_row("server ready", s["ready_s"], None, unit="s"))
+    click.echo(_row("server warm question", s["warm_latency_ms"], None, unit="ms"))
+    click.echo(_row("server peak RSS", s["rss_mb"], None, unit="MB"))
+    p = r.get("peer")
+    if p:
+        click.echo(f"\n  {'peer (LlamaIndex default)':<30}{'ours':>12}{'peer':>12}")
+        click.echo(_row("ingest s", i["seconds"], p["ingest_s"]))
+        click.echo(_row("time to first token", a["ttft_ms"], p["ttft_ms"], unit="ms"))
+        click.echo(_row("prompt tokens", a["prompt_tokens"], p["prompt_tokens"]))
