@@ -7,6 +7,7 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from .citations import MARKER, cited_sentences, support
@@ -163,3 +164,29 @@ def summarise(records: Sequence[dict[str, Any]], answered: bool) -> dict[str, An
         "completion_tokens_median": statistics.median([r["completion_tokens"] for r in records]),
     }
     return summary
+
+
+def _refused_at(r: dict[str, Any], threshold: float) -> bool:
+    p_yes = (r.get("signals") or {}).get("p_yes")
+    return bool(r["refused"]) or (p_yes is not None and p_yes < threshold)
+
+
+def refusal_sweep(
+    records: Sequence[dict[str, Any]], thresholds: Sequence[float]
+) -> list[dict[str, float | None]]:
+    """What accuracy and refusals would be if answers with the model's P(yes) under each
+    threshold were refused too. Exact for thresholds above the one the records were made with
+    (run with `--set min_yes=0` to sweep the whole range)."""
+    rows = []
+    for t in thresholds:
+
+        refused = partial(_refused_at, threshold=t)
+        answerable = [r for r in records if r["answerable"]]
+        unanswerable = [r for r in records if not r["answerable"]]
+        rows.append({
+            "min_yes": t,
+            "accuracy": _mean([float(r["correct"] and not refused(r)) for r in answerable]),
+            "refusal_rate": _mean([float(refused(r)) for r in unanswerable]),
+            "false_refusal_rate": _mean([float(refused(r)) for r in answerable]),
+        })  # fmt: skip
+    return rows

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from qa.eval_metrics import summarise
+from qa.eval_metrics import refusal_sweep, summarise
 from qa.eval_run import Evaluation, load_questions
 
 from .container import Container
@@ -39,8 +39,10 @@ def _setting(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
               help="Write the summary and per-question records here.")  # fmt: skip
 @click.option("--set", "overrides", multiple=True, callback=_setting, metavar="NAME=VALUE",
               help="Override a setting for this run (e.g. --set top_k=3); repeatable.")  # fmt: skip
+@click.option("--sweep", is_flag=True, help="Also show accuracy and refusals for a range of "
+              "min_yes thresholds (with --set min_yes=0 it covers the whole range).")  # fmt: skip
 @click.pass_context
-def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides):
+def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides, sweep):
     """Measure retrieval, answers, citations and cost on a question set.
 
     Indexes the articles into a fresh temporary index unless --data-dir is given (an index
@@ -64,6 +66,12 @@ def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides):
     summary = summarise(records, answered=not retrieval_only)
     summary["settings"] = {k: v for k, v in overrides.items()}
     _print(summary)
+    if sweep and not retrieval_only:
+        summary["sweep"] = refusal_sweep(records, [i / 20 for i in range(0, 20)])
+        click.echo(f"{'min_yes':>9}{'accuracy':>10}{'refusal':>10}{'false ref':>11}")
+        for row in summary["sweep"]:
+            click.echo(f"{row['min_yes']:>9.2f}" + "".join(f"{_fmt(row[k]):>10}" for k in
+                       ("accuracy", "refusal_rate", "false_refusal_rate")))  # fmt: skip
     if json_out:
         json_out.write_text(
             json.dumps({**summary, "per_question": records}, ensure_ascii=False, indent=2)

@@ -112,3 +112,17 @@ def test_retrieval_only_summary_leaves_answer_metrics_null():
     s = summarise([_record(True, False, False, [])], answered=False)
     assert s["answers"] == {"accuracy": None, "refusal_rate": None, "false_refusal_rate": None}
     assert s["citations"]["precision"] is None and s["cost"]["latency_ms_p50"] is None
+
+
+def test_refusal_sweep_refuses_low_confidence_answers():
+    from qa.eval_metrics import refusal_sweep
+
+    def rec(answerable, correct, p_yes):
+        return {"answerable": answerable, "correct": correct, "refused": False,
+                "signals": {"p_yes": p_yes}}  # fmt: skip
+
+    records = [rec(True, True, 0.9), rec(True, True, 0.4), rec(False, False, 0.3)]
+    low, high = refusal_sweep(records, [0.0, 0.5])
+    assert low["accuracy"] == 1.0 and low["refusal_rate"] == 0.0
+    assert high["accuracy"] == 0.5 and high["refusal_rate"] == 1.0
+    assert high["false_refusal_rate"] == 0.5
