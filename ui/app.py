@@ -18,6 +18,8 @@ from .container import Container
 from .render import CSS, answer_html, rewrite_html, sources_html
 from .samples import EXAMPLE_QUESTIONS
 
+PROGRESS = gr.Progress()  # a Progress default is how Gradio knows to report progress
+
 
 class ChatService:
     """What the UI calls: questions, additions and the library, one model use at a time."""
@@ -77,20 +79,26 @@ class ChatService:
             out = self.container.ingestor.add(article, "pasted article")
         return _outcome(out)
 
-    def add_files(self, paths: list[str] | None, source: str = "", date: str = "") -> str:
+    def add_files(
+        self, paths: list[str] | None, source: str = "", date: str = "", progress=PROGRESS
+    ) -> str:
         if not paths:
             return "no files chosen"
-        overrides = Overrides(source or "", date or "")
+        try:
+            overrides = Overrides(source or "", normalise_date(date, "date"))
+        except ReadError as exc:
+            return f"failed: {exc.reason}"
         limit = int(self.container.settings.max_file_mb * 1e6)
+        lines: list[str] = []
         with self.lock:
-            lines = [
-                _outcome(out)
-                for path in paths
-                for out in self.container.ingestor.add_file(Path(path), overrides, limit)
-            ]
+            for i, path in enumerate(paths):
+                progress((i, len(paths)), desc=f"Adding {Path(path).name}")
+                for out in self.container.ingestor.add_file(Path(path), overrides, limit):
+                    lines.append(_outcome(out))
+                    progress((i, len(paths)), desc=f"{len(lines)} articles done")
         return "\n".join(lines)
 
-    def add_url(self, url: str, source: str = "", date: str = "") -> str:
+    def add_url(self, url: str, source: str = "", date: str = "", progress=PROGRESS) -> str:
         url = (url or "").strip()
         if not is_url(url):
             return "failed: enter a web address starting with http:// or https://"
@@ -98,7 +106,9 @@ class ChatService:
             overrides = Overrides(source or "", normalise_date(date, "date"))
         except ReadError as exc:
             return f"failed: {exc.reason}"
+        progress(0.1, desc="Fetching")
         results = list(self.container.web.read(url))  # fetch outside the lock
+        progress(0.5, desc=f"Embedding {len(results)} article(s)")
         with self.lock:
             outcomes = self.container.ingestor.add_results(results, overrides)
             lines = [_outcome(out) for out in outcomes]
@@ -111,6 +121,14 @@ class ChatService:
             for a in self.container.store.list_articles()
             if not q or q in f"{a.title} {a.source} {a.article_id}".lower()
         ]
+
+    @staticmethod
+    def pick(ids: str, event: gr.SelectData) -> str:
+        """A click on a library row adds that article's id to the ids to delete."""
+        row = event.row_value or []
+        picked = str(row[0]) if row else ""
+        current = (ids or "").split()
+        return " ".join(current + [picked] if picked and picked not in current else current)
 
     def delete(self, ids: str, confirmed: bool) -> str:
         wanted = [i.strip() for i in (ids or "").replace(",", " ").split() if i.strip()]
@@ -181,11 +199,12 @@ def build_app(service: ChatService) -> gr.Blocks:
             search = gr.Textbox(label="Filter")
             table = gr.Dataframe(headers=["id", "title", "outlet", "date", "chunks"],
                                  value=service.library(), interactive=False)  # fmt: skip
-            ids = gr.Textbox(label="Ids to delete (space separated)")
+            ids = gr.Textbox(label="Ids to delete (space separated; click a row to add it)")
             sure = gr.Checkbox(label="Yes, delete these articles")
             delete = gr.Button("Delete", variant="stop")
             deleted = gr.Markdown()
             search.change(service.library, search, table, api_name=False)
+            table.select(service.pick, ids, ids, api_name=False)
             delete.click(service.delete, [ids, sure], deleted, api_name="delete").then(
                 service.library, search, table, api_name=False
             )
