@@ -5,8 +5,12 @@ import gradio as gr
 from index.models import Article
 from ui.app import ChatService
 
-FERRY = Article(title="Lake ferry returns", text="The Lake Orm ferry returned to service on "
-                "Sunday, carrying 200 passengers.", source="Sample", published_at="2025-11-01")  # fmt: skip
+FERRY = Article(
+    title="Lake ferry returns",
+    text="The Lake Orm ferry returned to service on Sunday, carrying 200 passengers.",
+    source="Sample",
+    published_at="2025-11-01",
+)
 
 
 def test_chat_streams_then_keeps_the_turn_for_follow_ups(container, llm):
