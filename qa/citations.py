@@ -12,7 +12,9 @@ from index.chunking import sentence_spans
 from .models import Passage
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+# The prompt's passage header echoed back ("Passage [2] (CNN, 2022-07-18, "Title"): …").
+_HEADER_ECHO = re.compile(r"^passages?\s*(?:\[\d+\]\s*)*(?:\([^)]*\)\s*)?:?\s*", re.I)
 _ENDS_WITH_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$")
 _WORD = re.compile(r"[\w$%£€]+(?:[.,'’]\w+)*", re.UNICODE)
 _STOPWORDS = set(
@@ -63,12 +65,15 @@ def _markers(sentence: str) -> list[int]:
 def enforce_citations(
     answer: str, passages: Sequence[Passage], min_support: float = 0.5
 ) -> CheckedAnswer:
-    answer = _TRAILING_MARKERS.sub(r"\2\1", answer.strip())
+    answer = _TRAILING_MARKERS.sub(_markers_before_stop, answer.strip())
     sentences, bare_sentences, cited, unsupported = [], [], [], []
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
         bare = MARKER.sub("", raw).strip()
-        if not bare or _META.match(bare):
+        if _HEADER_ECHO.match(bare):
+            bare = _HEADER_ECHO.sub("", bare).strip(" ,;")
+            bare = bare[:1].upper() + bare[1:]
+        if not bare or _META.match(bare) or not _WORD.search(bare):
             continue
         scores = {p.n: support(bare, p.text) for p in passages}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
@@ -82,6 +87,11 @@ def enforce_citations(
         bare_sentences.append(bare)
         cited.extend(n for n in ns if n not in cited)
     return CheckedAnswer(" ".join(sentences), cited, unsupported, bare_sentences)
+
+
+def _markers_before_stop(m: re.Match) -> str:
+    """ "… France. [1], [2]" becomes "… France [1][2].", so the markers stay with the sentence."""
+    return " " + "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(2))) + m.group(1)
 
 
 def _with_markers(sentence: str, ns: Sequence[int]) -> str:

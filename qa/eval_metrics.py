@@ -31,6 +31,7 @@ def normalise(text: str) -> list[str]:
     """
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     text = _DIGIT_GROUPS.sub("", text)
+    text = re.sub(r"['\u2019`]", "", text)  # Domino's = Domino’s = Dominos
     text = text.replace("%", " % ").replace("-", " ")
     tokens = re.findall(r"\d+(?:\.\d+)?|[a-z]+|%", text)
     out: list[str] = []
@@ -38,6 +39,8 @@ def normalise(text: str) -> list[str]:
         if tok in _ARTICLES:
             continue
         tok = _NUMBER_WORDS.get(tok, tok)
+        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
+            tok = tok[:-1]  # UFO sightings = UFOs; eggs = egg
         if out and tok.isdigit() and out[-1].isdigit() and len(tok) == 1 and out[-1].endswith("0"):
             out[-1] = str(int(out[-1]) + int(tok))  # "twenty one" -> 21
             continue
@@ -179,7 +182,6 @@ def refusal_sweep(
     (run with `--set min_yes=0` to sweep the whole range)."""
     rows = []
     for t in thresholds:
-
         refused = partial(_refused_at, threshold=t)
         answerable = [r for r in records if r["answerable"]]
         unanswerable = [r for r in records if not r["answerable"]]

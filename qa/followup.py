@@ -38,7 +38,11 @@ class QuestionRewriter:
             return question
         recent = [(q, _short(a)) for q, a in list(turns)[-self.max_turns :]]
         user = self.prompts.render("condense.j2", question=question, turns=recent)
-        messages = [{"role": "user", "content": user}]
+        # the answer's system prompt goes first, so the model's cached prefix stays valid
+        messages = [
+            {"role": "system", "content": self.prompts.render("system.j2")},
+            {"role": "user", "content": user},
+        ]
         reply = _clean(self.llm.complete(messages, max_tokens=self.max_tokens, stop=["\n"]))
         if not reply or _names(question) - _names(reply):
             # the model dropped what the follow-up asks about: keep both questions instead
