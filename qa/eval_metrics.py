@@ -39,7 +39,9 @@ def normalise(text: str) -> list[str]:
         if tok in _ARTICLES:
             continue
         tok = _NUMBER_WORDS.get(tok, tok)
-        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
+        if len(tok) > 4 and tok.endswith("ies"):
+            tok = tok[:-3] + "y"  # butterflies = butterfly
+        elif len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
             tok = tok[:-1]  # UFO sightings = UFOs; eggs = egg
         if out and tok.isdigit() and out[-1].isdigit() and len(tok) == 1 and out[-1].endswith("0"):
             out[-1] = str(int(out[-1]) + int(tok))  # "twenty one" -> 21

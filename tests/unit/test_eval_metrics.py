@@ -22,6 +22,7 @@ from qa.eval_metrics import (
         ("Heat waves swept Europe [1].", "Heat waves"),
         ("Domino's has pulled out of Italy [1].", "Domino’s"),
         ("People report UFO sightings [2].", "UFOs"),
+        ("The monarch butterfly is now endangered [1].", "Monarch butterflies"),
     ],
 )
 def test_answers_that_match(text, gold):
