@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -102,7 +103,10 @@ class Container:
         if not path.is_file():
             raise ModelFileError(f"model file not found: {path}")
         s = self.settings
-        return LlamaCppLLM(str(path), n_ctx=s.n_ctx, n_threads=s.threads, chat_format=s.chat_format)
+        # every core for generation too: measured 24 -> 31-35 tok/s on 2 cores (llama.cpp's
+        # own default uses half the cores for generation)
+        threads = s.threads or os.cpu_count() or 1
+        return LlamaCppLLM(str(path), n_ctx=s.n_ctx, n_threads=threads, chat_format=s.chat_format)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -131,6 +135,7 @@ class Container:
             dense_weight=s.dense_weight,
             recency_days=s.recency_days,
             future_penalty=s.future_penalty,
+            rerank_depth=s.rerank_depth,
         )
         lexical = LexicalIndex(self.store) if options.mode != "dense" else None
         return Retriever(self.store, self.embedder, lexical, top_k=s.top_k, options=options)

@@ -28,7 +28,9 @@ class Settings(BaseModel):
         "chatml", description="Prompt format of the model: chatml, or auto (from the GGUF file)."
     )
     n_ctx: int = Field(4096, description="Context window of the model, in tokens.")
-    threads: int | None = Field(None, description="CPU threads for the model (default: all).")
+    threads: int | None = Field(
+        None, description="CPU threads for the model, prompt and generation (default: all)."
+    )
     embed_threads: int | None = Field(None, description="CPU threads for the embedder.")
     embed_batch_size: int = Field(64, description="Chunks embedded per batch.")
     chroma_host: str | None = Field(None, description="Use a Chroma server instead of DATA_DIR.")
@@ -46,6 +48,11 @@ class Settings(BaseModel):
         90.0,
         description="With an as-of date, an article's weight halves every this many days "
         "before it (0: off).",
+    )
+    rerank_depth: int = Field(
+        0,
+        description="Rerank this many fused passages by their best two-sentence window "
+        "(embedder; 0: off).",
     )
     future_penalty: float = Field(
         0.5, description="With an as-of date, weight of articles dated after it."

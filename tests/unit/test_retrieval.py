@@ -84,3 +84,24 @@ def test_dense_mode_works_alone(container, store):
         container.store, container.embedder, None, options=RetrievalOptions(mode="dense")
     )
     assert retriever.retrieve("ferries harbour storm", 1)[0].article_id == OTHER.id
+
+
+def test_sentence_window_rerank_moves_the_passage_with_the_matching_sentence_up(container):
+    from index.models import SearchHit
+    from qa.retrieval import _Candidate, sentence_windows
+
+    assert sentence_windows("One. Two. Three.") == ["One. Two.", "Two. Three."]
+    assert sentence_windows("Only one.") == ["Only one."]
+
+    def candidate(chunk_id, text, score):
+        hit = SearchHit(chunk_id, chunk_id, 0, text, 0, len(text), "", "", "", "", 0.0)
+        return _Candidate(hit, 0.0, score)
+
+    first = candidate("a", "The harbour handled more ships this year than last year.", 0.02)
+    second = candidate("b", "Cranes were repaired. Storage grew. The tide was high. "
+                       "Ferry tickets now cost nine euros.", 0.01)  # fmt: skip
+    retriever = _retriever(container, rerank_depth=5, rerank_weight=3.0)
+    vector = container.embedder.embed_one("How much do ferry tickets cost?")
+    reranked = retriever._rerank(vector, [first, second], 5)
+    assert [c.hit.chunk_id for c in reranked] == ["b", "a"]
+    assert [c.hit.chunk_id for c in retriever._rerank(vector, [first, second], 1)] == ["a", "b"]
