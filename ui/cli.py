@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,8 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
         else:
             targets += [(str(p), missing) for p, missing in expand_paths([Path(item)])]
     counts: Counter[str] = Counter()
+    chunks = 0
+    started = time.perf_counter()
     show_bar = len(targets) >= 10 and sys.stderr.isatty()
     with click.progressbar(targets, label="Adding", file=sys.stderr, hidden=not show_bar) as bar:
         for target, missing in bar:
@@ -104,9 +107,13 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
                 outcomes = container.ingestor.add_file(Path(target), overrides, max_bytes)
             for out in outcomes:
                 counts[out.status] += 1
+                if out.status in ("added", "updated"):
+                    chunks += out.chunks
                 click.echo(_outcome_line(out))
     summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed"))
-    click.echo(summary)
+    took = time.perf_counter() - started
+    rate = f", {chunks / took:.1f} chunks/s" if chunks and took > 0 else ""
+    click.echo(f"{summary} in {took:.1f} s ({chunks} chunks embedded{rate})")
     if counts["failed"]:
         ctx.exit(1)
 
