@@ -31,7 +31,7 @@ class AnswerPolicy:
     """Thresholds that decide when to answer; tuned by measurement (`newsdesk eval`)."""
 
     min_relevance: float = 0.2  # best passage similarity under this: refuse without the model
-    min_yes: float = 0.55  # the model's P(yes) that the passages hold the answer
+    min_yes: float = 0.6  # the model's P(yes) that the passages hold the answer
     min_support: float = 0.5  # share of a sentence's content words a cited passage must hold
     max_tokens: int = 160
 

@@ -58,7 +58,7 @@ class Settings(BaseModel):
         0.5, description="With an as-of date, weight of articles dated after it."
     )
     min_relevance: float = Field(0.2, description="Refuse when no passage is this similar.")
-    min_yes: float = Field(0.55, description="Refuse when the model's P(passages answer) is lower.")
+    min_yes: float = Field(0.6, description="Refuse when the model's P(passages answer) is lower.")
     min_support: float = Field(0.5, description="Word overlap a cited passage must have.")
     max_answer_tokens: int = Field(160, description="Longest answer, in tokens.")
     max_file_mb: float = Field(20.0, description="Largest input file or page accepted, in MB.")
