@@ -47,8 +47,7 @@ class WebReader:
         return data
 
     def page(self, url: str) -> Article:
-        text = decode_bytes(self.fetch(url), url)
-        return replace(read_html_article(text, url, url=url), article_id=url_id(url))
+        return _page(self.fetch(url), url)
 
     def read(self, url: str) -> Iterator[ReadResult]:
         """The articles at an address: every item of a feed, or the one article of a page."""
@@ -57,7 +56,12 @@ class WebReader:
             if looks_like_feed(data):
                 yield from read_feed(data, url, page_reader=self.page)
                 return
-            article = read_html_article(decode_bytes(data, url), url, url=url)
-            yield ReadResult(url, article=replace(article, article_id=url_id(url)))
+            yield ReadResult(url, article=_page(data, url))
         except ReadError as exc:
             yield ReadResult(url, error=exc.reason)
+
+
+def _page(data: bytes, url: str) -> Article:
+    """The article of a fetched page, with an id from its address."""
+    article = read_html_article(decode_bytes(data, url), url, url=url)
+    return replace(article, article_id=url_id(url))

@@ -112,11 +112,12 @@ def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def _pct(values: Sequence[float], q: float) -> float | None:
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q from 0 to 1); None for no values."""
     if not values:
         return None
     ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
 
 
 def summarise(records: Sequence[dict[str, Any]], answered: bool) -> dict[str, Any]:
@@ -163,8 +164,8 @@ def summarise(records: Sequence[dict[str, Any]], answered: bool) -> dict[str, An
     }
     latency = [r["latency_ms"] for r in records]
     summary["cost"] = {
-        "latency_ms_p50": _pct(latency, 0.5),
-        "latency_ms_p95": _pct(latency, 0.95),
+        "latency_ms_p50": percentile(latency, 0.5),
+        "latency_ms_p95": percentile(latency, 0.95),
         "prompt_tokens_median": statistics.median([r["prompt_tokens"] for r in records]),
         "completion_tokens_median": statistics.median([r["completion_tokens"] for r in records]),
     }

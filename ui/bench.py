@@ -3,6 +3,7 @@ process, so that the ratios hold on a noisy machine. Figures, never assertions."
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,18 +21,12 @@ import numpy as np
 from index.chunking import Chunker
 from index.ingest import embedding_text
 from index.models import Article, Chunk
+from qa.eval_metrics import percentile as pct
 
 from .container import Container
 from .settings import Settings
 
 Echo = Callable[[str], None]
-
-
-def pct(values: Sequence[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 2)
 
 
 def _ms(t0: float) -> float:
@@ -53,8 +48,9 @@ class Bench:
         self._dirs.append(tmp)
         values = {**self.settings.model_dump(), "data_dir": Path(tmp.name),
                   "model_cache": self.settings.model_cache_dir, **changes}  # fmt: skip
-        llm = self.base.llm if "llm" in self.base.__dict__ else None
-        return Container(Settings.load(values, env={}), embedder=self.base.embedder, llm=llm)
+        return Container(
+            Settings.load(values, env={}), embedder=self.base.embedder, llm=self.base.llm
+        )
 
     def close(self) -> None:
         for tmp in self._dirs:
@@ -164,7 +160,7 @@ class Bench:
         port = _free_port()
         cmd = [sys.executable, "-m", "ui.cli", "--data-dir", tmp.name, "serve", "--port",
                str(port), "--samples-if-empty"]  # fmt: skip
-        env = {**_env(), "NEWSDESK_MODEL_CACHE": str(self.settings.model_cache_dir)}
+        env = {**os.environ, "NEWSDESK_MODEL_CACHE": str(self.settings.model_cache_dir)}
         if self.settings.model:
             env["NEWSDESK_MODEL"] = str(self.settings.model)
         t0 = time.perf_counter()
@@ -209,23 +205,16 @@ def _timed_stream(events) -> dict[str, float]:
             "tok_s": (pieces - 1) / gen_s if pieces > 1 and gen_s > 0 else 0.0}  # fmt: skip
 
 
-_WORDS = None
-
-
 def _fill_synthetic(container: Container, n_chunks: int, per_article: int = 10) -> None:
     """Synthetic chunks with random unit vectors: enough for index-size latency figures."""
-    global _WORDS
     rng = random.Random(7)
-    if _WORDS is None:
-        letters = "abcdefghijklmnopqrstuvwxyz"
-        _WORDS = [
-            "".join(rng.choice(letters) for _ in range(rng.randint(3, 9))) for _ in range(20000)
-        ]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(20000)]
     vecs = np.random.default_rng(7).standard_normal((n_chunks, container.embedder.dimension))
     vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
     batch, row = [], 0
     for a in range(n_chunks // per_article):
-        parts = [" ".join(rng.choices(_WORDS, k=90)) + "." for _ in range(per_article)]
+        parts = [" ".join(rng.choices(words, k=90)) + "." for _ in range(per_article)]
         text = "\n\n".join(parts)
         article = Article(title=f"Synthetic {a}", text=text, article_id=f"syn-{a}",
                           published_at="2024-01-01")  # fmt: skip
@@ -249,12 +238,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def _peak_rss_mb(pid: int) -> float | None:
