@@ -63,9 +63,6 @@ class ChromaStore:
     def count_chunks(self) -> int:
         return self.chunks.count()
 
-    def write_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        self.write_articles([(article, chunks)], vectors)
-
     def write_articles(
         self,
         batch: Sequence[tuple[Article, Sequence[Chunk]]],

@@ -117,11 +117,15 @@ class Container:
             min_support=s.min_support,
             max_tokens=s.max_answer_tokens,
         )
-        return Answerer(self.retriever, self.llm, Prompts(), policy)
+        return Answerer(self.retriever, self.llm, self.prompts, policy)
+
+    @cached_property
+    def prompts(self) -> Prompts:
+        return Prompts()
 
     @cached_property
     def rewriter(self) -> QuestionRewriter:
-        return QuestionRewriter(self.llm, Prompts())
+        return QuestionRewriter(self.llm, self.prompts)
 
     @cached_property
     def retriever(self) -> Retriever:
