@@ -5,20 +5,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .models import Chunk
+from .types import Chunk
 
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# Possessive quantifiers and the look-behind (a match starts only at the first mark of a run)
+# keep this linear in the text's length, whatever the punctuation.
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s++[\"'“‘(\[]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"\n\s*\n")
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gov", "sen", "rep", "gen", "lt", "col",
-    "sgt", "capt", "no", "vs", "etc", "inc", "co", "corp", "ltd", "mt", "ft", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g",
-    "i.e", "a.m", "p.m", "d.c",
-}  # fmt: skip
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr st jr sr prof gov sen rep gen lt col sgt capt no vs etc inc co corp ltd mt ft
+    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m d.c""".split()
+)
+
+
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_LOOKBACK = 40  # longer than any abbreviation: the search never rereads the whole text
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    word = re.search(r"([\w.]+)$", text[:dot])
+    word = _WORD_BEFORE.search(text, max(0, dot - _LOOKBACK), dot)
     if not word:
         return False
     token = word.group(1).lower().rstrip(".")
@@ -74,7 +78,7 @@ class Chunker:
     """Packs whole sentences into passages of at most `max_chars`, repeating up to
     `overlap_chars` of trailing sentences at the start of the next passage."""
 
-    def __init__(self, max_chars: int = 700, overlap_chars: int = 150) -> None:
+    def __init__(self, max_chars: int, overlap_chars: int) -> None:
         if max_chars < 50:
             raise ValueError("max_chars must be at least 50")
         if not 0 <= overlap_chars < max_chars:

@@ -34,14 +34,17 @@ class Embedder(ABC):
 class SentenceTransformerEmbedder(Embedder):
     """A sentence-transformers model loaded from a local folder (never from a hub)."""
 
-    def __init__(self, model_path: str, batch_size: int = 64, threads: int | None = None) -> None:
+    def __init__(self, model_path: str, batch_size: int, threads: int | None = None) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
         if threads:
             torch.set_num_threads(threads)
         self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if not dimension:
+            raise ValueError(f"{model_path} does not say its embedding size")
+        self.dimension = int(dimension)
         self.batch_size = batch_size
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -16,11 +16,3 @@ class ReadError(IndexingError):
 
 class StoreError(IndexingError):
     """The vector store could not be opened, read or written."""
-
-
-class ArticleNotFound(IndexingError):
-    """An article id that is not in the index."""
-
-    def __init__(self, article_id: str) -> None:
-        super().__init__(f"no article with id {article_id!r} in the index")
-        self.article_id = article_id

@@ -11,9 +11,9 @@ import numpy as np
 from .chunking import Chunker
 from .embedding import Embedder
 from .errors import IndexingError
-from .models import Article, Chunk, text_hash
 from .readers import ReadResult, read_file
 from .store import ChromaStore
+from .types import Article, Chunk, text_hash
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,13 @@ class AddOutcome:
     title: str = ""
     chunks: int = 0
     reason: str = ""
+
+    def line(self) -> str:
+        """One line for people: what happened, to which article, and why."""
+        if self.status == "failed":
+            return f"failed     {self.origin}: {self.reason}"
+        note = f" ({self.reason})" if self.reason else f" ({self.chunks} chunks)"
+        return f"{self.status:<10} {self.article_id}  {self.title}{note}"
 
 
 @dataclass(frozen=True)
@@ -61,22 +68,31 @@ class Ingestor:
     corpus costs one encoder call and one store write per batch, not per article."""
 
     def __init__(
-        self, store: ChromaStore, embedder: Embedder, chunker: Chunker, batch_chunks: int = 512
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        chunker: Chunker,
+        *,
+        batch_chunks: int,
+        max_file_bytes: int,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
+        self.max_file_bytes = max_file_bytes
 
     def add(self, article: Article, origin: str = "") -> AddOutcome:
         (outcome,) = self.add_many([(article, origin)])
         return outcome
 
     def add_file(
-        self, path: Path, overrides: Overrides | None = None, max_bytes: int = 20_000_000
+        self, path: Path, overrides: Overrides | None = None, max_bytes: int | None = None
     ) -> Iterator[AddOutcome]:
-        """Every article of one file; one that cannot be read fails alone."""
-        yield from self.add_results(read_file(path, max_bytes), overrides)
+        """Every article of one file; one that cannot be read fails alone. Files over
+        `max_bytes` (default: the ingestor's limit) are refused."""
+        limit = self.max_file_bytes if max_bytes is None else max_bytes
+        yield from self.add_results(read_file(path, limit), overrides)
 
     def add_results(
         self, results: Iterable[ReadResult], overrides: Overrides | None = None
@@ -120,13 +136,19 @@ class Ingestor:
                 return AddOutcome("unchanged", origin, article.id, article.title, existing.chunks)
             key = text_hash(article.text)
             if article.id in ids or (not article.article_id and key in texts):
-                return AddOutcome("unchanged", origin, article.id, article.title,
-                                  reason="repeated in this input")  # fmt: skip
+                return AddOutcome(
+                    "unchanged", origin, article.id, article.title, reason="repeated in this input"
+                )
             if not existing and not article.article_id:
                 twin = self.store.find_by_text(article.text)
                 if twin:
-                    return AddOutcome("unchanged", origin, twin, article.title,
-                                      reason=f"same text as article {twin}")  # fmt: skip
+                    return AddOutcome(
+                        "unchanged",
+                        origin,
+                        twin,
+                        article.title,
+                        reason=f"same text as article {twin}",
+                    )
             chunks = self.chunker.chunk(article.id, article.text)
         except IndexingError as exc:
             return AddOutcome("failed", origin, article.id, article.title, reason=str(exc))

@@ -12,6 +12,7 @@ import numpy as np
 import Stemmer
 
 from .store import ChromaStore
+from .words import STOPWORDS
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
 
@@ -30,7 +31,7 @@ class LexicalIndex:
         self._bm25: bm25s.BM25 | None = None
 
     def tokens(self, text: str) -> list[str]:
-        words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS]
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS]
         return self._stemmer.stemWords(words)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -70,14 +71,3 @@ class LexicalIndex:
 def _with_placeholder(corpus: Sequence[list[str]]) -> list[list[str]]:
     """bm25s rejects an empty document; a chunk of stopwords only gets a token no query has."""
     return [doc or ["\x00"] for doc in corpus]
-
-
-_STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just me
-    more most my myself no nor not now of off on once only or other our ours ourselves out over own
-    same she should so some such than that the their theirs them themselves then there these they
-    this those through to too under until up very was we were what when where which while who whom
-    why will with you your yours yourself yourselves""".split()
-)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError
-from .models import Article, Chunk, SearchHit, StoredArticle, text_hash
+from .types import Article, Chunk, SearchHit, StoredArticle, text_hash
 
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
 
@@ -86,8 +86,12 @@ class ChromaStore:
         try:
             for i in range(0, len(ids), self._max_batch):
                 j = i + self._max_batch
-                self.chunks.upsert(ids=ids[i:j], documents=texts[i:j], embeddings=vectors[i:j],
-                                   metadatas=metas[i:j])  # fmt: skip
+                self.chunks.upsert(
+                    ids=ids[i:j],
+                    documents=texts[i:j],
+                    embeddings=vectors[i:j],
+                    metadatas=metas[i:j],
+                )
             self.articles.upsert(
                 ids=[a.id for a, _ in batch],
                 documents=[a.text for a, _ in batch],

@@ -5,13 +5,12 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import replace
 from urllib.parse import urlparse
 
 from .errors import ReadError
-from .feeds import looks_like_feed, read_feed, url_id
-from .models import Article
-from .readers import ReadResult, decode_bytes, read_html_article
+from .readers import ReadResult, Source, decode_bytes, read_data
+from .readers.html import read_html_article
+from .types import Article
 
 USER_AGENT = "Newsdesk/0.1 (+local news question answering)"
 
@@ -23,7 +22,7 @@ def is_url(value: str) -> bool:
 class WebReader:
     """Fetches pages and feeds with a time limit and a size limit."""
 
-    def __init__(self, max_bytes: int = 20_000_000, timeout: float = 20.0) -> None:
+    def __init__(self, max_bytes: int, timeout: float) -> None:
         self.max_bytes = max_bytes
         self.timeout = timeout
 
@@ -47,21 +46,14 @@ class WebReader:
         return data
 
     def page(self, url: str) -> Article:
-        return _page(self.fetch(url), url)
+        """The article of one page (what a feed item's link is replaced by)."""
+        return read_html_article(decode_bytes(self.fetch(url), url), url, url)
 
     def read(self, url: str) -> Iterator[ReadResult]:
         """The articles at an address: every item of a feed, or the one article of a page."""
         try:
             data = self.fetch(url)
-            if looks_like_feed(data):
-                yield from read_feed(data, url, page_reader=self.page)
-                return
-            yield ReadResult(url, article=_page(data, url))
         except ReadError as exc:
             yield ReadResult(url, error=exc.reason)
-
-
-def _page(data: bytes, url: str) -> Article:
-    """The article of a fetched page, with an id from its address."""
-    article = read_html_article(decode_bytes(data, url), url, url=url)
-    return replace(article, article_id=url_id(url))
+            return
+        yield from read_data(data, Source(url, url, page_reader=self.page), default="html")

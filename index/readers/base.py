@@ -1,0 +1,143 @@
+"""What every reader shares: the result type, the format registry, decoding, dates, titles."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from ..errors import ReadError
+from ..types import Article
+
+# Fetches the page a feed item links to when the feed carries only a teaser.
+PageReader = Callable[[str], Article]
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """One article read from an input, or the reason it could not be read."""
+
+    origin: str  # the file (and line), or the address, it came from, for messages
+    article: Article | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the bytes being read came from."""
+
+    origin: str  # for messages
+    url: str = ""  # the address, when the bytes were fetched
+    page_reader: PageReader | None = None  # for feeds whose items are only teasers
+
+
+ReadFn = Callable[[bytes, Source], Iterator[ReadResult]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """A registered input format: the suffixes it owns and, optionally, how to recognise its
+    bytes when there is no suffix (a fetched address)."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    read: ReadFn
+    sniff: Callable[[bytes], bool] | None = None
+
+
+FORMATS: dict[str, Format] = {}
+
+
+def register(
+    name: str, suffixes: tuple[str, ...], sniff: Callable[[bytes], bool] | None = None
+) -> Callable[[ReadFn], ReadFn]:
+    """Decorator: make a reader module's `read(data, source)` the reader of `suffixes`."""
+
+    def add(read: ReadFn) -> ReadFn:
+        FORMATS[name] = Format(name, suffixes, read, sniff)
+        return read
+
+    return add
+
+
+def decode_bytes(data: bytes, origin: str) -> str:
+    """Strict UTF-8 (a BOM allowed; UTF-16 with a BOM too); a clear error for anything else."""
+    if not data.strip():
+        raise ReadError(origin, "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _utf16(data, "utf-16", origin)
+    if b"\x00" in data[:8192]:
+        head = data[:8192]
+        # UTF-16 without a byte-order mark: ASCII text has a zero in every other byte
+        if head[1::2].count(0) > 0.9 * len(head[1::2]):
+            return _utf16(data, "utf-16-le", origin)
+        if head[0::2].count(0) > 0.9 * len(head[0::2]):
+            return _utf16(data, "utf-16-be", origin)
+        raise ReadError(origin, "this looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ReadError(
+            origin,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); "
+            "save the file as UTF-8 and add it again",
+        ) from None
+
+
+def _utf16(data: bytes, encoding: str, origin: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise ReadError(origin, "this looks like a binary file, not text") from None
+    if "\x00" in text:
+        raise ReadError(origin, "this looks like a binary file, not text")
+    return text
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_date(value: Any) -> date | None:
+    """The date of an ISO date or timestamp, or of an RFC 822 date (as RSS writes it)."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    m = _ISO_DATE.match(text)
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def normalise_date(value: Any, origin: str) -> str:
+    """YYYY-MM-DD from a date-like value; "" when absent; ReadError when it is not a date."""
+    if value in (None, ""):
+        return ""
+    parsed = parse_date(value)
+    if parsed is None:
+        raise ReadError(
+            origin, f"published_at {str(value).strip()!r} is not a date (expected YYYY-MM-DD)"
+        )
+    return parsed.isoformat()
+
+
+def title_from_text(text: str, limit: int = 80) -> str:
+    """The first line of the text, shortened: the title of an article that came without one."""
+    lines = text.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    return first[:limit] + ("…" if len(first) > limit else "")
+
+
+def url_id(url: str) -> str:
+    """A stable id for an article known by its address, so that re-adding it updates it."""
+    return "u-" + hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
