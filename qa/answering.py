@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .citations import CheckedAnswer, enforce_citations
+from .errors import QuestionError
 from .llm import LLM
-from .models import Answer, Citation, Passage
 from .prompting import Prompts
 from .retrieval import Retriever
+from .types import Answer, AnswerEvent, Citation, Delta, Done, Passage
 
 # The model's own ways of saying the passages lack the answer.
 _NOT_FOUND = re.compile(
@@ -28,97 +29,93 @@ def refusal_text(question: str) -> str:
 
 @dataclass(frozen=True)
 class AnswerPolicy:
-    """Thresholds that decide when to answer; tuned by measurement (`newsdesk eval`)."""
+    """Thresholds that decide when to answer (values come from the settings)."""
 
-    min_relevance: float = 0.2  # best passage similarity under this: refuse without the model
-    min_yes: float = 0.6  # the model's P(yes) that the passages hold the answer
-    min_support: float = 0.5  # share of a sentence's content words a cited passage must hold
-    max_tokens: int = 160
+    min_relevance: float  # best passage similarity under this: refuse without the model
+    min_yes: float  # the model's P(yes) that the passages hold the answer
+    min_support: float  # share of a sentence's content words a cited passage must hold
+    max_tokens: int  # longest answer
+    max_question_chars: int  # longer questions are refused with a message
 
 
 class Answerer:
     """Retrieve, check that the passages hold an answer, generate, then enforce citations."""
 
-    def __init__(
-        self, retriever: Retriever, llm: LLM, prompts: Prompts, policy: AnswerPolicy | None = None
-    ) -> None:
+    def __init__(self, retriever: Retriever, llm: LLM, prompts: Prompts, policy: AnswerPolicy):
         self.retriever = retriever
         self.llm = llm
         self.prompts = prompts
-        self.policy = policy or AnswerPolicy()
+        self.policy = policy
 
     def ask(self, question: str, *, top_k: int | None = None, as_of: str = "") -> Answer:
         for event in self.stream(question, top_k=top_k, as_of=as_of):
-            if isinstance(event, Answer):
-                return event
+            if isinstance(event, Done):
+                return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
 
     def stream(
         self, question: str, *, top_k: int | None = None, as_of: str = ""
-    ) -> Iterator[str | Answer]:
-        """Yields answer text as it is generated, then the checked `Answer`."""
-        t0 = time.perf_counter()
-        passages = self.retriever.retrieve(question, top_k, as_of)
-        timer = _Timer(t0, retrieve_ms=_ms(t0))
-        signals = timer.signals
-        top = max((p.score for p in passages), default=0.0)
-        signals["top_similarity"] = round(top, 4)
-        if not passages or top < self.policy.min_relevance:
-            yield self._refused(question, passages, timer, 0, 0, "no relevant passage")
+    ) -> Iterator[AnswerEvent]:
+        """`Delta`s of the answer text as it is generated, then `Done` with the checked answer.
+        Raises QuestionError for a question too long to ask."""
+        if len(question) > self.policy.max_question_chars:
+            raise QuestionError(
+                f"the question is {len(question):,} characters long; "
+                f"at most {self.policy.max_question_chars:,} can be asked"
+            )
+        attempt = _Attempt(question)
+        attempt.passages = self.retriever.retrieve(question, top_k, as_of)
+        attempt.mark("retrieve_ms")
+        top = max((p.score for p in attempt.passages), default=0.0)
+        attempt.signals["top_similarity"] = round(top, 4)
+        if not attempt.passages or top < self.policy.min_relevance:
+            yield Done(attempt.refused("no relevant passage"))
             return
-        check = self.prompts.messages("check", question, passages, as_of)
-        prompt_tokens = self.llm.count_tokens(check)
+        (check, check_tokens), (messages, answer_tokens) = self._fitting(attempt, as_of)
+        attempt.prompt_tokens = check_tokens
         p_yes = self.llm.yes_probability(check)
-        signals["p_yes"] = round(p_yes, 4)
-        timer.mark("check_ms")
+        attempt.signals["p_yes"] = round(p_yes, 4)
+        attempt.completion_tokens = 1
+        attempt.mark("check_ms")
         if p_yes < self.policy.min_yes:
             reason = f"the model judged the passages do not answer (p={p_yes:.2f})"
-            yield self._refused(question, passages, timer, prompt_tokens, 1, reason)
+            yield Done(attempt.refused(reason))
             return
-        messages = self.prompts.messages("answer", question, passages, as_of)
-        prompt_tokens = self.llm.count_tokens(messages)
+        attempt.prompt_tokens = answer_tokens
         pieces: list[str] = []
         for piece in self.llm.stream(messages, max_tokens=self.policy.max_tokens):
-            timer.first_token()
+            attempt.first_token()
             pieces.append(piece)
-            yield piece
-        yield self._finish(question, "".join(pieces), passages, timer, prompt_tokens, len(pieces))
+            yield Delta(piece)
+        attempt.completion_tokens = len(pieces)
+        yield Done(self._checked(attempt, "".join(pieces)))
 
-    def _finish(self, question, raw, passages, timer, prompt_tokens, completion_tokens) -> Answer:
-        checked = enforce_citations(raw, passages, self.policy.min_support)
+    def _fitting(self, attempt: _Attempt, as_of: str) -> list[tuple[list[dict[str, str]], int]]:
+        """The check's and the answer's prompts with their sizes. The lowest-ranked passages
+        are left out while a prompt and the answer would not fit the model's context."""
+        budget = self.llm.context_window - self.policy.max_tokens
+        while True:
+            prompts = []
+            for step in ("check", "answer"):
+                messages = self.prompts.messages(step, attempt.question, attempt.passages, as_of)
+                prompts.append((messages, self.llm.count_tokens(messages)))
+            if max(tokens for _, tokens in prompts) <= budget:
+                return prompts
+            if len(attempt.passages) <= 1:
+                raise QuestionError(
+                    "the question and its passages do not fit the model's "
+                    f"context of {self.llm.context_window} tokens"
+                )
+            attempt.passages = attempt.passages[:-1]
+
+    def _checked(self, attempt: _Attempt, raw: str) -> Answer:
+        checked = enforce_citations(raw, attempt.passages, self.policy.min_support)
         reason = _refusal_reason(checked)
         if reason:
-            return self._refused(
-                question, passages, timer, prompt_tokens, completion_tokens, reason
-            )
-        by_n = {p.n: p for p in passages}
-        return Answer(
-            question=question,
-            answer=checked.text,
-            refused=False,
-            citations=[Citation.of(by_n[n]) for n in sorted(checked.cited)],
-            timings=timer.done(),
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            unsupported=checked.unsupported,
-            passages=list(passages),
-            signals=timer.signals,
-        )
-
-    def _refused(self, question, passages, timer, prompt_tokens, completion_tokens, reason):
-        timer.first_token()
-        return Answer(
-            question=question,
-            answer=refusal_text(question),
-            refused=True,
-            citations=[],
-            timings=timer.done(),
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            refusal_reason=reason,
-            passages=list(passages),
-            signals=timer.signals,
-        )
+            return attempt.refused(reason)
+        by_n = {p.n: p for p in attempt.passages}
+        citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
+        return attempt.answer(checked.text, citations, checked.unsupported)
 
 
 def _refusal_reason(checked: CheckedAnswer) -> str:
@@ -132,24 +129,47 @@ def _refusal_reason(checked: CheckedAnswer) -> str:
     return ""
 
 
-def _ms(t0: float) -> float:
-    return round((time.perf_counter() - t0) * 1000, 1)
+@dataclass
+class _Attempt:
+    """What one question has gathered so far: passages, timings, evidence and token counts."""
 
+    question: str
+    passages: list[Passage] = field(default_factory=list)
+    marks: dict[str, float] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    t0: float = field(default_factory=time.perf_counter)
 
-class _Timer:
-    def __init__(self, t0: float, **marks: float) -> None:
-        self.t0 = t0
-        self.marks = dict(marks)
-        self.signals: dict[str, float] = {}
+    def _ms(self) -> float:
+        return round((time.perf_counter() - self.t0) * 1000, 1)
 
     def mark(self, name: str) -> None:
-        self.marks[name] = _ms(self.t0)
+        self.marks[name] = self._ms()
 
     def first_token(self) -> None:
-        self.marks.setdefault("first_token_ms", _ms(self.t0))
+        self.marks.setdefault("first_token_ms", self._ms())
 
-    def done(self) -> dict[str, float]:
-        return {**self.marks, "total_ms": _ms(self.t0)}
+    def answer(
+        self, text: str, citations: list[Citation], unsupported: list[str], reason: str = ""
+    ) -> Answer:
+        self.first_token()
+        return Answer(
+            question=self.question,
+            answer=text,
+            refused=bool(reason),
+            citations=citations,
+            timings={**self.marks, "total_ms": self._ms()},
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            unsupported=unsupported,
+            refusal_reason=reason,
+            passages=list(self.passages),
+            signals=self.signals,
+        )
+
+    def refused(self, reason: str) -> Answer:
+        return self.answer(refusal_text(self.question), [], [], reason)
 
 
 __all__ = ["Answerer", "AnswerPolicy", "Passage", "refusal_text"]

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.chunking import sentence_spans
+from index.words import CLAIM_STOPWORDS
 
-from .models import Passage
+from .types import Passage
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
@@ -17,19 +18,13 @@ _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\]
 _HEADER_ECHO = re.compile(r"^passages?\s*(?:\[\d+\]\s*)*(?:\([^)]*\)\s*)?:?\s*", re.I)
 _ENDS_WITH_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$")
 _WORD = re.compile(r"[\w$%£€]+(?:[.,'’]\w+)*", re.UNICODE)
-_STOPWORDS = set(
-    """a an the and or but if of to in on at by for with from as is are was were be been being
-    it its this that these those he she they them his her their we you i not no yes will would
-    can could should may might has have had do does did than then there here which who whom what
-    when where why how also into about over after before said says say so such up out""".split()
-)
 
 
 def content_words(text: str) -> set[str]:
     words = set()
     for w in _WORD.findall(text.lower()):
         w = w.strip("'’").replace(",", "")
-        if w and w not in _STOPWORDS and (len(w) > 1 or w.isdigit()):
+        if w and w not in CLAIM_STOPWORDS and (len(w) > 1 or w.isdigit()):
             words.add(w[:-1] if len(w) > 3 and w.endswith("s") else w)
     return words
 
@@ -66,7 +61,10 @@ def enforce_citations(
     answer: str, passages: Sequence[Passage], min_support: float = 0.5
 ) -> CheckedAnswer:
     answer = _TRAILING_MARKERS.sub(_markers_before_stop, answer.strip())
-    sentences, bare_sentences, cited, unsupported = [], [], [], []
+    sentences: list[str] = []
+    bare_sentences: list[str] = []
+    cited: list[int] = []
+    unsupported: list[str] = []
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
         bare = MARKER.sub("", raw).strip()

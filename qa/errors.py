@@ -11,3 +11,7 @@ class ModelFileError(QAError):
 
 class ModelError(QAError):
     """The language model could not be loaded or failed while generating."""
+
+
+class QuestionError(QAError):
+    """A question that cannot be asked as it is (empty, or too long for the model)."""

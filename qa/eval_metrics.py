@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
 
+from index.words import STOPWORDS
+
 from .citations import MARKER, cited_sentences, support
 
 _NUMBER_WORDS = {
@@ -19,8 +21,17 @@ _NUMBER_WORDS = {
         "fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
 }
-_NUMBER_WORDS |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
-                  "eighty": "80", "ninety": "90", "hundred": "100", "percent": "%"}  # fmt: skip
+_NUMBER_WORDS |= {
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "seventy": "70",
+    "eighty": "80",
+    "ninety": "90",
+    "hundred": "100",
+    "percent": "%",
+}
 _ARTICLES = {"a", "an", "the"}
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,\s](?=\d{3}\b)")
 
@@ -65,7 +76,7 @@ def answer_matches(text: str, golds: Iterable[str]) -> bool:
         want = normalise(gold)
         if _contains(got, want):
             return True
-        content = [w for w in want if w not in {"and", "of", "in", "to", "for", "on"}]
+        content = [w for w in want if w not in STOPWORDS]
         if len(content) >= 2 and set(content) <= got_set:
             return True
     return False
@@ -73,7 +84,7 @@ def answer_matches(text: str, golds: Iterable[str]) -> bool:
 
 def article_ranks(ranked_article_ids: Sequence[str], evidence: Iterable[str]) -> list[int]:
     """1-based ranks at which evidence articles appear (absent ones are left out)."""
-    position = {}
+    position: dict[str, int] = {}
     for i, article_id in enumerate(ranked_article_ids, start=1):
         position.setdefault(article_id, i)
     return sorted(position[e] for e in set(evidence) if e in position)
@@ -142,9 +153,13 @@ def summarise(records: Sequence[dict[str, Any]], answered: bool) -> dict[str, An
         "retrieval": {**retrieval(with_evidence), "by_label": by_label},
         "answers": {"accuracy": None, "refusal_rate": None, "false_refusal_rate": None},
         "citations": {"precision": None, "coverage": None},
-        "cost": {"latency_ms_p50": None, "latency_ms_p95": None, "prompt_tokens_median": None,
-                 "completion_tokens_median": None},
-    }  # fmt: skip
+        "cost": {
+            "latency_ms_p50": None,
+            "latency_ms_p95": None,
+            "prompt_tokens_median": None,
+            "completion_tokens_median": None,
+        },
+    }
     if not answered:
         return summary
     answerable = [r for r in records if r["answerable"]]
@@ -188,10 +203,12 @@ def refusal_sweep(
         refused = partial(_refused_at, threshold=t)
         answerable = [r for r in records if r["answerable"]]
         unanswerable = [r for r in records if not r["answerable"]]
-        rows.append({
-            "min_yes": t,
-            "accuracy": _mean([float(r["correct"] and not refused(r)) for r in answerable]),
-            "refusal_rate": _mean([float(refused(r)) for r in unanswerable]),
-            "false_refusal_rate": _mean([float(refused(r)) for r in answerable]),
-        })  # fmt: skip
+        rows.append(
+            {
+                "min_yes": t,
+                "accuracy": _mean([float(r["correct"] and not refused(r)) for r in answerable]),
+                "refusal_rate": _mean([float(refused(r)) for r in unanswerable]),
+                "false_refusal_rate": _mean([float(refused(r)) for r in answerable]),
+            }
+        )
     return rows

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from .answering import Answerer
 from .errors import QAError
 from .eval_metrics import answer_matches, citation_precision, retrieval_scores
 from .retrieval import Retriever
+from .types import Passage
 
 
 class EvalSetError(QAError):
@@ -64,24 +65,19 @@ def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
     return questions
 
 
+RANK_DEPTH = 10  # articles ranked per question for hit@k and MRR
+
+
 class Evaluation:
     """Asks each question; `answerer=None` measures retrieval only."""
 
-    def __init__(
-        self, retriever: Retriever, answerer: Answerer | None, depth: int = 10, top_k: int = 4
-    ) -> None:
+    def __init__(self, retriever: Retriever, answerer: Answerer | None) -> None:
         self.retriever = retriever
         self.answerer = answerer
-        self.depth = depth
-        self.top_k = top_k  # passages the model reads
-
-    def run(self, questions: list[EvalQuestion]) -> Iterator[dict[str, Any]]:
-        for q in questions:
-            yield self.one(q)
 
     def one(self, q: EvalQuestion) -> dict[str, Any]:
-        ranked = self.retriever.rank(q.question, self.depth * 3, q.question_date)
-        article_ids = list(dict.fromkeys(p.article_id for p in ranked))[: self.depth]
+        ranked = self.retriever.retrieve(q.question, RANK_DEPTH * 3, q.question_date)
+        article_ids = list(dict.fromkeys(p.article_id for p in ranked))[:RANK_DEPTH]
         record: dict[str, Any] = {
             "id": q.id,
             "question": q.question,
@@ -91,16 +87,18 @@ class Evaluation:
             "evidence_article_ids": list(q.evidence_article_ids),
             "ranked_article_ids": article_ids,
             "retrieval": retrieval_scores(article_ids, q.evidence_article_ids),
-            "answer_in_context": q.answerable
-            and any(answer_matches(p.text, q.answers) for p in ranked[: self.top_k]),
         }
         if self.answerer is None:
+            # the passages the answerer would read: the same call it makes
+            read = self.retriever.retrieve(q.question, as_of=q.question_date)
+            record["answer_in_context"] = _in_context(q, read)
             return record
         t0 = time.perf_counter()
         answer = self.answerer.ask(q.question, as_of=q.question_date)
         latency = (time.perf_counter() - t0) * 1000
         cited = {c.n: c.passage for c in answer.citations}
         record.update(
+            answer_in_context=_in_context(q, answer.passages),
             answer=answer.answer,
             refused=answer.refused,
             refusal_reason=answer.refusal_reason,
@@ -119,3 +117,8 @@ class Evaluation:
             completion_tokens=answer.completion_tokens,
         )
         return record
+
+
+def _in_context(q: EvalQuestion, passages: Sequence[Passage]) -> bool:
+    """Whether a gold answer is in the passages the model read (or would read)."""
+    return q.answerable and any(answer_matches(p.text, q.answers) for p in passages)

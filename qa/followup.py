@@ -26,7 +26,7 @@ def needs_context(question: str) -> bool:
 class QuestionRewriter:
     """Turns a follow-up into a standalone question with the model; keeps the last turns."""
 
-    def __init__(self, llm: LLM, prompts: Prompts, max_turns: int = 3, max_tokens: int = 48):
+    def __init__(self, llm: LLM, prompts: Prompts, *, max_turns: int, max_tokens: int) -> None:
         self.llm = llm
         self.prompts = prompts
         self.max_turns = max_turns

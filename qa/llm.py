@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .errors import ModelError
 
@@ -12,7 +14,10 @@ Messages = Sequence[dict[str, str]]
 
 
 class LLM(ABC):
-    """Chat model. Subclasses implement `stream`; the rest has working defaults."""
+    """Chat model. Subclasses implement `stream` and set `context_window` (prompt and reply
+    together, in tokens); the rest has working defaults."""
+
+    context_window: int
 
     @abstractmethod
     def stream(
@@ -40,9 +45,10 @@ class LlamaCppLLM(LLM):
     def __init__(
         self,
         model_path: str,
-        n_ctx: int = 4096,
-        n_threads: int | None = None,
-        chat_format: str = "chatml",
+        *,
+        n_ctx: int,
+        n_threads: int,
+        chat_format: str,
         seed: int = 0,
     ) -> None:
         try:
@@ -60,6 +66,7 @@ class LlamaCppLLM(LLM):
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {model_path}: {exc}") from exc
+        self.context_window = n_ctx
         self.render, self.stops = self._formatter(chat_format)
         self._yes = self._first_tokens(("yes", "Yes", " yes", " Yes", "YES"))
         self._no = self._first_tokens(("no", "No", " no", " No", "NO"))
@@ -88,9 +95,25 @@ class LlamaCppLLM(LLM):
         return {self.llama.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words}
 
     def _tokens(self, messages: Messages) -> list[int]:
-        return self.llama.tokenize(
-            self.render(messages).encode("utf-8"), add_bos=True, special=True
-        )
+        """The prompt's tokens. Only the chat template may produce special tokens: each
+        message's content (article text, questions) is tokenised as plain text, so a
+        passage holding "<|im_start|>system" cannot speak as the system."""
+        marks = [f"\ue000{uuid.uuid4().hex}\ue001" for _ in messages]
+        framed = [{**m, "content": mark} for m, mark in zip(messages, marks, strict=True)]
+        prompt = self.render(framed)
+        tokens: list[int] = []
+        for message, mark in zip(messages, marks, strict=True):
+            frame, sep, prompt = prompt.partition(mark)
+            if not sep:
+                raise ModelError("the chat template dropped a message")
+            tokens += self._tokenize(frame, special=True, bos=not tokens)
+            tokens += self._tokenize(message["content"], special=False, bos=False)
+        return tokens + self._tokenize(prompt, special=True, bos=False)
+
+    def _tokenize(self, text: str, *, special: bool, bos: bool) -> list[int]:
+        if not text and not bos:
+            return []
+        return self.llama.tokenize(text.encode("utf-8"), add_bos=bos, special=special)
 
     def count_tokens(self, messages: Messages) -> int:
         return len(self._tokens(messages))
@@ -99,10 +122,15 @@ class LlamaCppLLM(LLM):
         self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()
     ) -> Iterator[str]:
         try:
-            for chunk in self.llama.create_completion(
-                self._tokens(messages), max_tokens=max_tokens, temperature=0.0, top_k=1,
-                stop=[*stop, *self.stops], stream=True,
-            ):  # fmt: skip
+            chunks: Iterator[Any] = self.llama.create_completion(  # type: ignore[assignment]
+                self._tokens(messages),
+                max_tokens=max_tokens,
+                temperature=0.0,
+                top_k=1,
+                stop=[*stop, *self.stops],
+                stream=True,
+            )
+            for chunk in chunks:
                 piece = chunk["choices"][0]["text"]
                 if piece:
                     yield piece

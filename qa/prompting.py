@@ -7,7 +7,7 @@ from importlib import resources
 
 import jinja2
 
-from .models import Passage
+from .types import Passage
 
 
 class _PackageLoader(jinja2.BaseLoader):

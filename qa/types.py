@@ -39,8 +39,9 @@ class Citation:
 
     @classmethod
     def of(cls, p: Passage) -> Citation:
-        return cls(p.n, p.article_id, p.title, p.source, p.published_at, p.url, p.text,
-                   p.start, p.end)  # fmt: skip
+        return cls(
+            p.n, p.article_id, p.title, p.source, p.published_at, p.url, p.text, p.start, p.end
+        )
 
 
 @dataclass(frozen=True)
@@ -71,3 +72,20 @@ class Answer:
             "refusal_reason": self.refusal_reason,
             "signals": self.signals,
         }
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of the answer as the model writes it (before the checks)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The checked answer; the last event of a stream."""
+
+    answer: Answer
+
+
+AnswerEvent = Delta | Done
