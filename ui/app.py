@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-import html
 import threading
 from pathlib import Path
 
 import gradio as gr
 
-from index.ingest import Overrides
-from index.models import Article
-from index.readers import ReadError, normalise_date
+from index.errors import ReadError
+from index.ingest import AddOutcome, Overrides
+from index.readers import article_from_record, normalise_date
 from index.web import is_url
-from qa.models import Answer
+from qa.errors import QAError
+from qa.types import Answer, Delta, Done
 
 from .container import Container
-from .render import CSS, answer_html, rewrite_html, sources_html
+from .render import (
+    CSS,
+    answer_html,
+    error_html,
+    inert,
+    rewrite_html,
+    sources_html,
+    streamed_html,
+)
 from .samples import EXAMPLE_QUESTIONS
 
 PROGRESS = gr.Progress()  # a Progress default is how Gradio knows to report progress
@@ -42,21 +50,34 @@ class ChatService:
         if not message:
             yield history, "", turns
             return
-        history = [*history, {"role": "user", "content": message},
-                   {"role": "assistant", "content": ""}]  # fmt: skip
+        history = [
+            *history,
+            {"role": "user", "content": inert(message)},
+            {"role": "assistant", "content": ""},
+        ]
         with self.lock:
-            standalone = self.container.rewriter.rewrite(message, turns)
-            note = rewrite_html(standalone) if standalone != message else ""
-            streamed = ""
-            for event in self.container.answerer.stream(standalone):
-                if isinstance(event, Answer):
-                    history[-1] = {"role": "assistant", "content": note + answer_html(event)}
-                    turns.append((standalone, event.answer))
-                    yield history, sources_html(event, self._texts(event)), turns
-                    return
-                streamed += event
-                history[-1] = {"role": "assistant", "content": note + html.escape(streamed)}
+            try:
+                yield from self._answer(message, history, turns)
+            except QAError as exc:  # a question too long, a model failure: one line
+                history[-1] = {"role": "assistant", "content": error_html(str(exc))}
                 yield history, "", turns
+
+    def _answer(self, message: str, history: list[dict], turns: list):
+        standalone = self.container.rewriter.rewrite(message, turns)
+        note = rewrite_html(standalone) if standalone != message else ""
+        streamed = ""
+        for event in self.container.answerer.stream(standalone):
+            match event:
+                case Delta(text):
+                    streamed += text
+                    content = note + streamed_html(streamed)
+                    history[-1] = {"role": "assistant", "content": content}
+                    yield history, "", turns
+                case Done(answer):
+                    content = note + answer_html(answer)
+                    history[-1] = {"role": "assistant", "content": content}
+                    turns.append((standalone, answer.answer))
+                    yield history, sources_html(answer, self._texts(answer)), turns
 
     def _texts(self, answer: Answer) -> dict[str, str]:
         texts = {}
@@ -66,18 +87,13 @@ class ChatService:
         return texts
 
     def add_text(self, title: str, text: str, source: str, date: str, url: str) -> str:
+        form = {"title": title, "text": text, "source": source, "published_at": date, "url": url}
         try:
-            published = normalise_date(date, "date")
+            article = article_from_record(form, "pasted article")
         except ReadError as exc:
-            return f"failed: {exc.reason}"
-        if not (text or "").strip():
-            return "failed: the article text is empty"
-        article = Article(title=(title or "").strip() or text.strip().splitlines()[0][:80],
-                          text=text.strip(), source=source or "", published_at=published,
-                          url=url or "")  # fmt: skip
+            return AddOutcome("failed", "pasted article", reason=exc.reason).line()
         with self.lock:
-            out = self.container.ingestor.add(article, "pasted article")
-        return _outcome(out)
+            return self.container.ingestor.add(article, "pasted article").line()
 
     def add_files(
         self, paths: list[str] | None, source: str = "", date: str = "", progress=PROGRESS
@@ -87,31 +103,31 @@ class ChatService:
         try:
             overrides = Overrides(source or "", normalise_date(date, "date"))
         except ReadError as exc:
-            return f"failed: {exc.reason}"
-        limit = int(self.container.settings.max_file_mb * 1e6)
+            return AddOutcome("failed", "date", reason=exc.reason).line()
         lines: list[str] = []
         with self.lock:
             for i, path in enumerate(paths):
                 progress((i, len(paths)), desc=f"Adding {Path(path).name}")
-                for out in self.container.ingestor.add_file(Path(path), overrides, limit):
-                    lines.append(_outcome(out))
+                for out in self.container.ingestor.add_file(Path(path), overrides):
+                    lines.append(out.line())
                     progress((i, len(paths)), desc=f"{len(lines)} articles done")
         return "\n".join(lines)
 
     def add_url(self, url: str, source: str = "", date: str = "", progress=PROGRESS) -> str:
         url = (url or "").strip()
         if not is_url(url):
-            return "failed: enter a web address starting with http:// or https://"
+            reason = "enter a web address starting with http:// or https://"
+            return AddOutcome("failed", url or "address", reason=reason).line()
         try:
             overrides = Overrides(source or "", normalise_date(date, "date"))
         except ReadError as exc:
-            return f"failed: {exc.reason}"
+            return AddOutcome("failed", "date", reason=exc.reason).line()
         progress(0.1, desc="Fetching")
         results = list(self.container.web.read(url))  # fetch outside the lock
         progress(0.5, desc=f"Embedding {len(results)} article(s)")
         with self.lock:
             outcomes = self.container.ingestor.add_results(results, overrides)
-            lines = [_outcome(out) for out in outcomes]
+            lines = [out.line() for out in outcomes]
         return "\n".join(lines)
 
     def library(self, query: str = "") -> list[list]:
@@ -142,77 +158,96 @@ class ChatService:
         return f"deleted {len(done)}" + (f"; not found: {', '.join(missing)}" if missing else "")
 
 
-def _outcome(out) -> str:
-    if out.status == "failed":
-        return f"failed: {out.origin}: {out.reason}"
-    return f"{out.status}: {out.title} ({out.article_id}, {out.chunks} chunks)"
-
-
 def build_app(service: ChatService) -> gr.Blocks:
     with gr.Blocks(title="Newsdesk") as app:
         gr.Markdown("## Newsdesk\nAsk about your news articles; every answer cites its sources.")
         status = gr.Markdown(service.status_line())
         with gr.Tab("Chat"):
-            chatbot = gr.Chatbot(height=420, label="Conversation", render_markdown=True,
-                                 elem_id="nd-chat",
-                                 sanitize_html=True, feedback_options=None)  # fmt: skip
-            question = gr.Textbox(
-                placeholder="Ask a question about the articles…", label="Question"
-            )
-            with gr.Row():
-                send = gr.Button("Ask", variant="primary")
-                stop = gr.Button("Stop")
-            gr.Examples(EXAMPLE_QUESTIONS, inputs=question, label="Example questions")
-            sources = gr.HTML(elem_id="nd-sources")
-            turns = gr.State([])
-            asked = send.click(service.chat, [question, chatbot, turns],
-                               [chatbot, sources, turns], api_name="chat")  # fmt: skip
-            submitted = question.submit(service.chat, [question, chatbot, turns],
-                                        [chatbot, sources, turns], api_name=False)  # fmt: skip
-            for event in (asked, submitted):
-                event.then(lambda: "", None, question, api_name=False)
-            clear = gr.Button("New conversation", size="sm")
-            clear.click(lambda: ([], "", []), None, [chatbot, sources, turns], api_name=False)
-            stop.click(None, cancels=[asked, submitted])
+            _chat_tab(service)
         with gr.Tab("Add articles"):
-            with gr.Row():
-                title = gr.Textbox(label="Title")
-                outlet = gr.Textbox(label="Outlet")
-                date = gr.Textbox(label="Date (YYYY-MM-DD)")
-                url = gr.Textbox(label="URL")
-            text = gr.Textbox(label="Article text", lines=8)
-            add_btn = gr.Button("Add pasted article", variant="primary")
-            files = gr.File(label="Or upload files (.txt .md .html .json .jsonl .rss .atom)",
-                            file_count="multiple", type="filepath")  # fmt: skip
-            upload_btn = gr.Button("Add uploaded files")
-            with gr.Row():
-                address = gr.Textbox(label="Or a web address: an article page or an RSS/Atom feed",
-                                     placeholder="https://…", scale=4)  # fmt: skip
-                fetch_btn = gr.Button("Fetch and add", scale=1)
-            result = gr.Textbox(label="Result", lines=4, interactive=False)
-            add_btn.click(
-                service.add_text, [title, text, outlet, date, url], result, api_name="add"
-            )
-            upload_btn.click(service.add_files, [files, outlet, date], result, api_name="add_files")
-            fetch_btn.click(service.add_url, [address, outlet, date], result, api_name="add_url")
+            writes = _add_tab(service)
         with gr.Tab("Library"):
-            search = gr.Textbox(label="Filter")
-            table = gr.Dataframe(headers=["id", "title", "outlet", "date", "chunks"],
-                                 value=service.library(), interactive=False)  # fmt: skip
-            ids = gr.Textbox(label="Ids to delete (space separated; click a row to add it)")
-            sure = gr.Checkbox(label="Yes, delete these articles")
-            delete = gr.Button("Delete", variant="stop")
-            deleted = gr.Markdown()
-            search.change(service.library, search, table, api_name=False)
-            table.select(service.pick, ids, ids, api_name=False)
-            delete.click(service.delete, [ids, sure], deleted, api_name="delete").then(
-                service.library, search, table, api_name=False
-            )
-        for event in (add_btn.click, upload_btn.click, fetch_btn.click, delete.click):
-            event(service.status_line, None, status, api_name=False)
-        app.load(service.status_line, None, status, api_name=False)
-        app.load(service.library, search, table, api_name=False)
+            search, table, deleted = _library_tab(service)
+        for event in (*writes, deleted):
+            event.then(service.status_line, None, status, api_visibility="private")
+        app.load(service.status_line, None, status, api_visibility="private")
+        app.load(service.library, search, table, api_visibility="private")
     return app
+
+
+def _chat_tab(service: ChatService) -> None:
+    chatbot = gr.Chatbot(
+        height=420,
+        label="Conversation",
+        render_markdown=True,
+        elem_id="nd-chat",
+        sanitize_html=True,
+        feedback_options=None,
+    )
+    question = gr.Textbox(placeholder="Ask a question about the articles…", label="Question")
+    with gr.Row():
+        send = gr.Button("Ask", variant="primary")
+        stop = gr.Button("Stop")
+    gr.Examples(EXAMPLE_QUESTIONS, inputs=question, label="Example questions")
+    sources = gr.HTML(elem_id="nd-sources")
+    turns = gr.State([])
+    io = ([question, chatbot, turns], [chatbot, sources, turns])
+    asked = send.click(service.chat, *io, api_name="chat")
+    submitted = question.submit(service.chat, *io, api_visibility="private")
+    for event in (asked, submitted):
+        event.then(lambda: "", None, question, api_visibility="private")
+    clear = gr.Button("New conversation", size="sm")
+    clear.click(lambda: ([], "", []), None, [chatbot, sources, turns], api_visibility="private")
+    stop.click(None, cancels=[asked, submitted])
+
+
+def _add_tab(service: ChatService) -> list:
+    """The three ways to add articles; returns their events (the status line follows them)."""
+    with gr.Row():
+        title = gr.Textbox(label="Title")
+        outlet = gr.Textbox(label="Outlet")
+        date = gr.Textbox(label="Date (YYYY-MM-DD)")
+        url = gr.Textbox(label="URL")
+    text = gr.Textbox(label="Article text", lines=8)
+    add_btn = gr.Button("Add pasted article", variant="primary")
+    files = gr.File(
+        label="Or upload files (.txt .md .html .json .jsonl .rss .atom)",
+        file_count="multiple",
+        type="filepath",
+    )
+    upload_btn = gr.Button("Add uploaded files")
+    with gr.Row():
+        address = gr.Textbox(
+            label="Or a web address: an article page or an RSS/Atom feed",
+            placeholder="https://…",
+            scale=4,
+        )
+        fetch_btn = gr.Button("Fetch and add", scale=1)
+    result = gr.Textbox(label="Result", lines=4, interactive=False)
+    return [
+        add_btn.click(service.add_text, [title, text, outlet, date, url], result, api_name="add"),
+        upload_btn.click(service.add_files, [files, outlet, date], result, api_name="add_files"),
+        fetch_btn.click(service.add_url, [address, outlet, date], result, api_name="add_url"),
+    ]
+
+
+def _library_tab(service: ChatService):
+    """Every article, a filter, and delete with a confirmation tick."""
+    search = gr.Textbox(label="Filter")
+    table = gr.Dataframe(
+        headers=["id", "title", "outlet", "date", "chunks"],
+        value=service.library(),
+        interactive=False,
+    )
+    ids = gr.Textbox(label="Ids to delete (space separated; click a row to add it)")
+    sure = gr.Checkbox(label="Yes, delete these articles")
+    delete = gr.Button("Delete", variant="stop")
+    outcome = gr.Markdown()
+    search.change(service.library, search, table, api_visibility="private")
+    table.select(service.pick, ids, ids, api_visibility="private")
+    deleted = delete.click(service.delete, [ids, sure], outcome, api_name="delete")
+    deleted.then(service.library, search, table, api_visibility="private")
+    return search, table, deleted
 
 
 def serve(container: Container, host: str, port: int) -> None:

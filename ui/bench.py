@@ -6,24 +6,25 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from index.chunking import Chunker
+from index.embedding import SentenceTransformerEmbedder
 from index.ingest import embedding_text
-from index.models import Article, Chunk
+from index.types import Article, Chunk
 from qa.eval_metrics import percentile as pct
+from qa.llm import LlamaCppLLM
+from qa.types import AnswerEvent, Delta
 
 from .container import Container
+from .servers import free_port, running
 from .settings import Settings
 
 Echo = Callable[[str], None]
@@ -46,8 +47,11 @@ class Bench:
         """A container on an empty temporary index, sharing the loaded embedder and model."""
         tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-")
         self._dirs.append(tmp)
-        values = {**self.settings.model_dump(), "data_dir": Path(tmp.name),
-                  "model_cache": self.settings.model_cache_dir, **changes}  # fmt: skip
+        values = {
+            **self.settings.model_dump(exclude_unset=True),
+            "data_dir": Path(tmp.name),
+            **changes,
+        }
         return Container(
             Settings.load(values, env={}), embedder=self.base.embedder, llm=self.base.llm
         )
@@ -58,9 +62,9 @@ class Bench:
 
     # -- ingestion ------------------------------------------------------------------------
     def ingest(self, articles: list[Article]) -> tuple[dict[str, Any], Container]:
-        chunker = Chunker(self.settings.chunk_chars, self.settings.chunk_overlap)
+        chunker = self.base.chunker
         texts = [embedding_text(a, c.text) for a in articles for c in chunker.chunk(a.id, a.text)]
-        model = self.base.embedder.model  # the SentenceTransformer inside our embedder
+        model = real_embedder(self.base).model  # the SentenceTransformer inside our embedder
         model.encode(texts[:64], batch_size=self.settings.embed_batch_size)  # warm up
         t0 = time.perf_counter()
         model.encode(texts, batch_size=self.settings.embed_batch_size, normalize_embeddings=True)
@@ -105,12 +109,17 @@ class Bench:
                 retriever.retrieve(q)
                 ours.append(_ms(t0))
                 t0 = time.perf_counter()
-                container.store.chunks.query(query_embeddings=vectors[q][None, :],
-                                             n_results=self.settings.top_k)  # fmt: skip
+                container.store.chunks.query(
+                    query_embeddings=vectors[q][None, :], n_results=self.settings.top_k
+                )
                 raw.append(_ms(t0))
-        return {"chunks": container.store.count_chunks(), "p50_ms": pct(ours, 0.5),
-                "p95_ms": pct(ours, 0.95), "raw_p50_ms": pct(raw, 0.5),
-                "raw_p95_ms": pct(raw, 0.95)}  # fmt: skip
+        return {
+            "chunks": container.store.count_chunks(),
+            "p50_ms": pct(ours, 0.5),
+            "p95_ms": pct(ours, 0.95),
+            "raw_p50_ms": pct(raw, 0.5),
+            "raw_p95_ms": pct(raw, 0.95),
+        }
 
     # -- answering ------------------------------------------------------------------------
     def answer(self, container: Container, questions: list[tuple[str, str]]) -> dict[str, Any]:
@@ -119,7 +128,7 @@ class Bench:
         always generate (no refusal threshold), so both sides produce an answer."""
         answerer = container.answerer
         answerer.policy = replace(answerer.policy, min_yes=0.0, min_relevance=0.0)
-        llm = container.llm
+        llm = real_llm(container)
         rows = []
         for question, as_of in questions:
             passages = answerer.retriever.retrieve(question, as_of=as_of)
@@ -127,14 +136,16 @@ class Bench:
             llm.llama.reset()
             raw = _timed_stream(llm.stream(messages, max_tokens=answerer.policy.max_tokens))
             llm.llama.reset()
-            ours = _timed_stream(answerer.stream(question, as_of=as_of))
+            ours = _timed_stream(_texts(answerer.stream(question, as_of=as_of)))
             rows.append((raw, ours, llm.count_tokens(messages)))
-            self.echo(f"answer: ttft ours {ours['ttft_ms']:.0f} ms, raw {raw['ttft_ms']:.0f} ms "
-                      f"({rows[-1][2]} prompt tokens): {question[:60]}")  # fmt: skip
+            self.echo(
+                f"answer: ttft ours {ours['ttft_ms']:.0f} ms, raw {raw['ttft_ms']:.0f} ms "
+                f"({rows[-1][2]} prompt tokens): {question[:60]}"
+            )
         # a second question right after a first one: only its new tokens are read
         llm.llama.reset()
-        _timed_stream(answerer.stream(questions[0][0], as_of=questions[0][1]))
-        second = _timed_stream(answerer.stream(questions[1][0], as_of=questions[1][1]))
+        _timed_stream(_texts(answerer.stream(questions[0][0], as_of=questions[0][1])))
+        second = _timed_stream(_texts(answerer.stream(questions[1][0], as_of=questions[1][1])))
         med = statistics.median
         ttft = med(r[1]["ttft_ms"] for r in rows)
         raw_ttft = med(r[0]["ttft_ms"] for r in rows)
@@ -157,24 +168,24 @@ class Bench:
 
         tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-serve-")
         self._dirs.append(tmp)
-        port = _free_port()
-        cmd = [sys.executable, "-m", "ui.cli", "--data-dir", tmp.name, "serve", "--port",
-               str(port), "--samples-if-empty"]  # fmt: skip
-        env = {**os.environ, "NEWSDESK_MODEL_CACHE": str(self.settings.model_cache_dir)}
+        port = free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "ui.cli",
+            "--data-dir",
+            tmp.name,
+            "serve",
+            "--port",
+            str(port),
+            "--samples-if-empty",
+        ]
+        env = dict(os.environ)
         if self.settings.model:
             env["NEWSDESK_MODEL"] = str(self.settings.model)
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
-        try:
-            while True:
-                try:
-                    urllib.request.urlopen(url + "config", timeout=2).read()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.perf_counter() - t0 > 300:
-                        raise RuntimeError("the server did not start") from None
-                    time.sleep(0.2)
+        t0 = time.perf_counter()
+        with running(cmd, url + "config", env=env, log=Path(tmp.name) / "serve.log") as proc:
             ready_s = time.perf_counter() - t0
             client = Client(url, verbose=False)
             client.predict(question, [], api_name="/chat")  # first question
@@ -182,27 +193,48 @@ class Bench:
             client.predict(question, [], api_name="/chat")
             warm_ms = _ms(t0)
             rss_mb = _peak_rss_mb(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-        return {"ready_s": round(ready_s, 2), "warm_latency_ms": round(warm_ms, 1),
-                "rss_mb": rss_mb}  # fmt: skip
+        return {
+            "ready_s": round(ready_s, 2),
+            "warm_latency_ms": round(warm_ms, 1),
+            "rss_mb": rss_mb,
+        }
 
 
-def _timed_stream(events) -> dict[str, float]:
+def real_embedder(container: Container) -> SentenceTransformerEmbedder:
+    """The bench compares our parts with the raw ones inside them: it needs the real ones."""
+    embedder = container.embedder
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        raise TypeError(f"bench needs the sentence-transformers embedder, not {embedder!r}")
+    return embedder
+
+
+def real_llm(container: Container) -> LlamaCppLLM:
+    llm = container.llm
+    if not isinstance(llm, LlamaCppLLM):
+        raise TypeError(f"bench needs the in-process llama.cpp model, not {llm!r}")
+    return llm
+
+
+def _texts(events: Iterator[AnswerEvent]) -> Iterator[str]:
+    """The answer text pieces of an answer stream (the final checked answer is not timed)."""
+    return (event.text for event in events if isinstance(event, Delta))
+
+
+def _timed_stream(pieces_of_text: Iterator[str]) -> dict[str, float]:
     t0 = time.perf_counter()
     first = None
     pieces = 0
-    for event in events:
-        if isinstance(event, str):
-            pieces += 1
-            if first is None:
-                first = time.perf_counter()
+    for _ in pieces_of_text:
+        pieces += 1
+        if first is None:
+            first = time.perf_counter()
     end = time.perf_counter()
     first = first or end
     gen_s = end - first
-    return {"ttft_ms": (first - t0) * 1000,
-            "tok_s": (pieces - 1) / gen_s if pieces > 1 and gen_s > 0 else 0.0}  # fmt: skip
+    return {
+        "ttft_ms": (first - t0) * 1000,
+        "tok_s": (pieces - 1) / gen_s if pieces > 1 and gen_s > 0 else 0.0,
+    }
 
 
 def _fill_synthetic(container: Container, n_chunks: int, per_article: int = 10) -> None:
@@ -216,8 +248,9 @@ def _fill_synthetic(container: Container, n_chunks: int, per_article: int = 10) 
     for a in range(n_chunks // per_article):
         parts = [" ".join(rng.choices(words, k=90)) + "." for _ in range(per_article)]
         text = "\n\n".join(parts)
-        article = Article(title=f"Synthetic {a}", text=text, article_id=f"syn-{a}",
-                          published_at="2024-01-01")  # fmt: skip
+        article = Article(
+            title=f"Synthetic {a}", text=text, article_id=f"syn-{a}", published_at="2024-01-01"
+        )
         chunks, start = [], 0
         for i, part in enumerate(parts):
             chunks.append(Chunk(article.id, i, part, start, start + len(part)))
@@ -228,16 +261,9 @@ def _fill_synthetic(container: Container, n_chunks: int, per_article: int = 10) 
             row += 500 * per_article
             batch = []
     if batch:
-        container.store.write_articles(batch, vecs[row : row + len(batch) * per_article],
-                                       replacing=())  # fmt: skip
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        container.store.write_articles(
+            batch, vecs[row : row + len(batch) * per_article], replacing=()
+        )
 
 
 def _peak_rss_mb(pid: int) -> float | None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from index.embedding import Embedder
-from index.models import Article
+from index.types import Article
 from qa.llm import LlamaCppLLM
 
 
@@ -21,6 +21,7 @@ def run_peer(
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.core import Document, StorageContext, VectorStoreIndex
+    from llama_index.core.base.response.schema import StreamingResponse
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -32,9 +33,12 @@ def run_peer(
         storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(collection))
         docs = [Document(text=a.text, metadata={"title": a.title}) for a in articles]
         t0 = time.perf_counter()
-        index = VectorStoreIndex.from_documents(docs, storage_context=storage,
-                                                embed_model=embed_model,
-                                                transformations=[SentenceSplitter()])  # fmt: skip
+        index = VectorStoreIndex.from_documents(
+            docs,
+            storage_context=storage,
+            embed_model=embed_model,
+            transformations=[SentenceSplitter()],
+        )
         ingest_s = time.perf_counter() - t0
         chunks = collection.count()
         engine = index.as_query_engine(llm=peer_llm, streaming=True, embed_model=embed_model)
@@ -43,6 +47,7 @@ def run_peer(
             llm.llama.reset()
             t0 = time.perf_counter()
             response = engine.query(question)
+            assert isinstance(response, StreamingResponse)  # streaming=True above
             first = None
             for _ in response.response_gen:
                 first = first or time.perf_counter()

@@ -6,27 +6,25 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from index.errors import IndexingError, ReadError
+from index.ingest import AddOutcome, Overrides
+from index.readers import expand_paths, normalise_date
+from index.web import is_url
+from qa.citations import MARKER
+from qa.errors import QAError
+from qa.types import Answer, Delta, Done
+
+from .cli_bench import bench
+from .cli_eval import eval_
+from .container import Container
 from .offline import go_offline
-
-go_offline()
-
-from index.errors import IndexingError  # noqa: E402
-from index.ingest import AddOutcome, Overrides  # noqa: E402
-from index.readers import ReadError, expand_paths, normalise_date  # noqa: E402
-from index.web import is_url  # noqa: E402
-from qa.citations import MARKER  # noqa: E402
-from qa.errors import QAError  # noqa: E402
-
-from .cli_bench import bench  # noqa: E402
-from .cli_eval import eval_  # noqa: E402
-from .container import Container  # noqa: E402
-from .settings import Settings, SettingsError  # noqa: E402
+from .settings import Settings, SettingsError
 
 ContainerFactory = Callable[[Settings], Container]
 
@@ -50,10 +48,16 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Index folder "
-              "(env NEWSDESK_DATA_DIR; default ~/.local/share/newsdesk).")  # fmt: skip
-@click.option("--model", type=click.Path(path_type=Path), help="Use this GGUF model file "
-              "instead of the packaged one (env NEWSDESK_MODEL).")  # fmt: skip
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    help="Index folder (env NEWSDESK_DATA_DIR; default ~/.local/share/newsdesk).",
+)
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    help="Use this GGUF model file instead of the packaged one (env NEWSDESK_MODEL).",
+)
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, model: Path | None) -> None:
     """Newsdesk: ask questions about your news articles, answered with citations, offline."""
@@ -86,7 +90,6 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
     recursively) or http(s) addresses of an article page or a feed."""
     container = _container(ctx)
     overrides = Overrides(source or "", date or "", url or "")
-    max_bytes = int(container.settings.max_file_mb * 1e6)
     targets: list[tuple[str, str | None]] = []
     for item in inputs:
         if is_url(item):
@@ -99,30 +102,24 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
     show_bar = len(targets) >= 10 and sys.stderr.isatty()
     with click.progressbar(targets, label="Adding", file=sys.stderr, hidden=not show_bar) as bar:
         for target, missing in bar:
+            outcomes: Iterable[AddOutcome]
             if missing:
                 outcomes = [AddOutcome("failed", target, reason=missing)]
             elif is_url(target):
                 outcomes = container.ingestor.add_results(container.web.read(target), overrides)
             else:
-                outcomes = container.ingestor.add_file(Path(target), overrides, max_bytes)
+                outcomes = container.ingestor.add_file(Path(target), overrides)
             for out in outcomes:
                 counts[out.status] += 1
                 if out.status in ("added", "updated"):
                     chunks += out.chunks
-                click.echo(_outcome_line(out))
+                click.echo(out.line())
     summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed"))
     took = time.perf_counter() - started
     rate = f", {chunks / took:.1f} chunks/s" if chunks and took > 0 else ""
     click.echo(f"{summary} in {took:.1f} s ({chunks} chunks embedded{rate})")
     if counts["failed"]:
         ctx.exit(1)
-
-
-def _outcome_line(out) -> str:
-    if out.status == "failed":
-        return f"failed     {out.origin}: {out.reason}"
-    note = f" ({out.reason})" if out.reason else f" ({out.chunks} chunks)"
-    return f"{out.status:<10} {out.article_id}  {out.title}{note}"
 
 
 @cli.command("list")
@@ -133,10 +130,16 @@ def list_(ctx, as_json: bool):
     articles = _container(ctx).store.list_articles()
     if as_json:
         rows = [
-            {"id": a.article_id, "title": a.title, "source": a.source,
-             "published_at": a.published_at, "url": a.url, "chunks": a.chunks}
+            {
+                "id": a.article_id,
+                "title": a.title,
+                "source": a.source,
+                "published_at": a.published_at,
+                "url": a.url,
+                "chunks": a.chunks,
+            }
             for a in articles
-        ]  # fmt: skip
+        ]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for a in articles:
@@ -180,11 +183,12 @@ def ask(ctx, question: str, as_json: bool, top_k: int | None, as_of: str | None)
         return
     streamed: list[str] = []
     for event in answerer.stream(question, top_k=top_k, as_of=as_of or ""):
-        if isinstance(event, str):
-            streamed.append(event)
-            click.echo(event, nl=False)
-            continue
-        _print_answer(event, "".join(streamed))
+        match event:
+            case Delta(text):
+                streamed.append(text)
+                click.echo(text, nl=False)
+            case Done(answer):
+                _print_answer(answer, "".join(streamed))
 
 
 def _plain(text: str) -> tuple[str, list[str]]:
@@ -193,7 +197,7 @@ def _plain(text: str) -> tuple[str, list[str]]:
     return " ".join(MARKER.sub("", text).split()), sorted(markers)
 
 
-def _print_answer(answer, streamed: str) -> None:
+def _print_answer(answer: Answer, streamed: str) -> None:
     if streamed:
         click.echo()
     if _plain(answer.answer) != _plain(streamed) or answer.refused:
@@ -215,8 +219,11 @@ def _print_answer(answer, streamed: str) -> None:
 @cli.command()
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default 7860).")
-@click.option("--samples-if-empty", is_flag=True, help="Index the bundled samples first "
-              "when the index is empty.")  # fmt: skip
+@click.option(
+    "--samples-if-empty",
+    is_flag=True,
+    help="Index the bundled samples first when the index is empty.",
+)
 @click.pass_context
 def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
     """Serve the chat app in the browser."""
@@ -226,7 +233,7 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
     container = _container(ctx)
     if samples_if_empty and container.store.count_articles() == 0:
         for out in index_samples(container.ingestor):
-            click.echo(_outcome_line(out))
+            click.echo(out.line())
     s = container.settings
     click.echo(f"Newsdesk on http://{host or s.host}:{port or s.port}")
     serve_app(container, host or s.host, port or s.port)
@@ -240,19 +247,21 @@ def prepare_model(ctx):
     click.echo(str(container.model_path()))
 
 
+@cli.command("settings")
+@click.pass_context
+def settings_(ctx):
+    """Show every setting: its variable, its value now, and what it does."""
+    for variable, description, value in ctx.find_root().obj["settings"].describe():
+        click.echo(f"{variable}={'' if value is None else value}\n    {description}")
+
+
 cli.add_command(eval_)
 cli.add_command(bench)
 
 
 def main() -> None:
+    go_offline()  # before any library that reads these variables is imported
     cli(obj={})
-
-
-def run_with(factory: ContainerFactory, args: list[str], **kwargs):
-    """Invoke the CLI with a container factory (used by tests to pass fakes)."""
-    from click.testing import CliRunner
-
-    return CliRunner(**kwargs).invoke(cli, args, obj={"factory": factory})
 
 
 if __name__ == "__main__":

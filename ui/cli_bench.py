@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from index.models import Article
 from index.readers import read_file
+from index.types import Article
 
-from .bench import Bench
+from .bench import Bench, real_llm
 from .container import Container
 from .samples import EXAMPLE_QUESTIONS, sample_files
 
@@ -48,13 +48,23 @@ def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questi
 
 
 @click.command("bench")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the figures here as JSON.")  # fmt: skip
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the figures here as JSON.",
+)
 @click.option("--quick", is_flag=True, help="Small sizes (minutes); no 100k index, no peer.")
-@click.option("--corpus", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Articles (JSONL); default: the dev set if present, else samples.")  # fmt: skip
-@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Questions (JSONL) for the answer figures.")  # fmt: skip
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Articles (JSONL); default: the dev set if present, else samples.",
+)
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Questions (JSONL) for the answer figures.",
+)
 @click.pass_context
 def bench(ctx, json_out: Path | None, quick: bool, corpus, questions):
     """Measure speed next to the raw parts and a plain LlamaIndex pipeline."""
@@ -77,7 +87,7 @@ def bench(ctx, json_out: Path | None, quick: bool, corpus, questions):
         if not quick:
             from .bench_peer import run_peer
 
-            results["peer"] = run_peer(articles, [q for q, _ in qs], base.embedder, base.llm)
+            results["peer"] = run_peer(articles, [q for q, _ in qs], base.embedder, real_llm(base))
     finally:
         runner.close()
     _print(results)

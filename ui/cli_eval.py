@@ -28,19 +28,41 @@ def _setting(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.command("eval")
-@click.option("--articles", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="Articles (JSONL, as `newsdesk add` reads it).")  # fmt: skip
-@click.option("--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              required=True, help="Questions (JSONL: question, answers, evidence_article_ids, "
-              "type, evidence_label, question_date).")  # fmt: skip
+@click.option(
+    "--articles",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Articles (JSONL, as `newsdesk add` reads it).",
+)
+@click.option(
+    "--questions",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Questions (JSONL: question, answers, evidence_article_ids, "
+    "type, evidence_label, question_date).",
+)
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
 @click.option("--retrieval-only", is_flag=True, help="Measure retrieval; do not load the model.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the summary and per-question records here.")  # fmt: skip
-@click.option("--set", "overrides", multiple=True, callback=_setting, metavar="NAME=VALUE",
-              help="Override a setting for this run (e.g. --set top_k=3); repeatable.")  # fmt: skip
-@click.option("--sweep", is_flag=True, help="Also show accuracy and refusals for a range of "
-              "min_yes thresholds (with --set min_yes=0 it covers the whole range).")  # fmt: skip
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the summary and per-question records here.",
+)
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_setting,
+    metavar="NAME=VALUE",
+    help="Override a setting for this run (e.g. --set top_k=3); repeatable.",
+)
+@click.option(
+    "--sweep",
+    is_flag=True,
+    help="Also show accuracy and refusals for a range of "
+    "min_yes thresholds (with --set min_yes=0 it covers the whole range).",
+)
 @click.pass_context
 def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides, sweep):
     """Measure retrieval, answers, citations and cost on a question set.
@@ -49,19 +71,17 @@ def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides, 
     that already holds them is reused; unchanged articles cost nothing)."""
     state = ctx.find_root().obj
     base: Settings = state["settings"]
-    data_dir_given = ctx.find_root().params.get("data_dir") is not None
     qs = load_questions(questions, limit)
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
-        values: dict[str, Any] = {**base.model_dump(), **overrides}
-        if not data_dir_given:
+        values: dict[str, Any] = {**base.model_dump(exclude_unset=True), **overrides}
+        if not base.given("data_dir"):  # neither --data-dir nor NEWSDESK_DATA_DIR
             values["data_dir"] = Path(tmp)
-            values["model_cache"] = base.model_cache_dir
         settings = Settings.load(values, env={})
         factory = state.get("factory") or Container
         container = factory(settings)
         _index(container, articles)
         answerer = None if retrieval_only else container.answerer
-        evaluation = Evaluation(container.retriever, answerer, top_k=settings.top_k)
+        evaluation = Evaluation(container.retriever, answerer)
         records = _run(evaluation, qs, answered=not retrieval_only)
     summary = summarise(records, answered=not retrieval_only)
     summary["settings"] = {k: v for k, v in overrides.items()}
@@ -70,8 +90,13 @@ def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides, 
         summary["sweep"] = refusal_sweep(records, [i / 20 for i in range(0, 20)])
         click.echo(f"{'min_yes':>9}{'accuracy':>10}{'refusal':>10}{'false ref':>11}")
         for row in summary["sweep"]:
-            click.echo(f"{row['min_yes']:>9.2f}" + "".join(f"{_fmt(row[k]):>10}" for k in
-                       ("accuracy", "refusal_rate", "false_refusal_rate")))  # fmt: skip
+            click.echo(
+                f"{row['min_yes']:>9.2f}"
+                + "".join(
+                    f"{_fmt(row[k]):>10}"
+                    for k in ("accuracy", "refusal_rate", "false_refusal_rate")
+                )
+            )
     if json_out:
         json_out.write_text(
             json.dumps({**summary, "per_question": records}, ensure_ascii=False, indent=2)
@@ -110,8 +135,9 @@ def _run(evaluation: Evaluation, questions, answered: bool) -> list[dict]:
         rows = [r for r in records if r["evidence_article_ids"]]
         return f"hit@5 {sum(r['retrieval']['any_hit@5'] for r in rows)}/{len(rows)}"
 
-    with click.progressbar(questions, label="Questions", file=sys.stderr,
-                           item_show_func=running) as bar:  # fmt: skip
+    with click.progressbar(
+        questions, label="Questions", file=sys.stderr, item_show_func=running
+    ) as bar:
         for q in bar:
             records.append(evaluation.one(q))
     return records
@@ -126,12 +152,25 @@ def _fmt(value: Any) -> str:
 def _print(summary: dict) -> None:
     r = summary["retrieval"]
     click.echo(f"\nquestions: {summary['n_questions']}")
-    click.echo(f"{'retrieval':<22}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'hit@10':>8}{'all@5':>8}"
-               f"{'mrr@10':>8}{'in ctx':>8}")  # fmt: skip
+    click.echo(
+        f"{'retrieval':<22}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'hit@10':>8}{'all@5':>8}"
+        f"{'mrr@10':>8}{'in ctx':>8}"
+    )
     for name, row in [("all", r)] + [(k, v) for k, v in r["by_label"].items()]:
-        click.echo(f"  {name:<20}{row['n']:>5}" + "".join(
-            f"{_fmt(row[k]):>8}" for k in ("any_hit@1", "any_hit@5", "any_hit@10", "all_hit@5",
-                                           "mrr@10", "answer_in_context")))  # fmt: skip
+        click.echo(
+            f"  {name:<20}{row['n']:>5}"
+            + "".join(
+                f"{_fmt(row[k]):>8}"
+                for k in (
+                    "any_hit@1",
+                    "any_hit@5",
+                    "any_hit@10",
+                    "all_hit@5",
+                    "mrr@10",
+                    "answer_in_context",
+                )
+            )
+        )
     for section in ("answers", "citations", "cost"):
         items = ", ".join(f"{k} {_fmt(v)}" for k, v in summary[section].items())
         click.echo(f"{section:<12}{items}")

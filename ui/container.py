@@ -77,20 +77,30 @@ class Container:
         )
 
     @cached_property
+    def chunker(self) -> Chunker:
+        return Chunker(self.settings.chunk_chars, self.settings.chunk_overlap)
+
+    @cached_property
     def ingestor(self) -> Ingestor:
-        chunker = Chunker(self.settings.chunk_chars, self.settings.chunk_overlap)
-        return Ingestor(self.store, self.embedder, chunker)
+        s = self.settings
+        return Ingestor(
+            self.store,
+            self.embedder,
+            self.chunker,
+            batch_chunks=s.ingest_batch,
+            max_file_bytes=s.max_file_bytes,
+        )
 
     @cached_property
     def web(self) -> WebReader:
         s = self.settings
-        return WebReader(int(s.max_file_mb * 1e6), timeout=s.fetch_timeout)
+        return WebReader(s.max_file_bytes, timeout=s.fetch_timeout)
 
     def model_path(self) -> Path:
         """The GGUF file to run: the user's, or the packaged one (assembled when needed)."""
         if self.settings.model:
             return self.settings.model
-        return ModelFile(PACKAGED_MODEL, self.settings.model_cache_dir).ensure(self._progress)
+        return ModelFile(PACKAGED_MODEL, self.settings.model_cache).ensure(self._progress)
 
     @cached_property
     def llm(self) -> LLM:
@@ -116,6 +126,7 @@ class Container:
             min_yes=s.min_yes,
             min_support=s.min_support,
             max_tokens=s.max_answer_tokens,
+            max_question_chars=s.max_question_chars,
         )
         return Answerer(self.retriever, self.llm, self.prompts, policy)
 
@@ -125,7 +136,10 @@ class Container:
 
     @cached_property
     def rewriter(self) -> QuestionRewriter:
-        return QuestionRewriter(self.llm, self.prompts)
+        s = self.settings
+        return QuestionRewriter(
+            self.llm, self.prompts, max_turns=s.followup_turns, max_tokens=s.rewrite_max_tokens
+        )
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -139,7 +153,7 @@ class Container:
             dense_weight=s.dense_weight,
             recency_days=s.recency_days,
             future_penalty=s.future_penalty,
-            rerank_depth=s.rerank_depth,
+            future_grace_days=s.future_grace_days,
         )
         lexical = LexicalIndex(self.store) if options.mode != "dense" else None
         return Retriever(self.store, self.embedder, lexical, top_k=s.top_k, options=options)

@@ -7,27 +7,52 @@ import re
 from collections.abc import Sequence
 
 from qa.citations import MARKER, cited_sentences, supporting_spans
-from qa.models import Answer, Citation
+from qa.types import Answer, Citation
 
 CONTEXT_CHARS = 240
 
+# HTML's and Markdown's active characters as numeric references: the chat renders Markdown,
+# and model text such as ![x](https://…) must show as text, never load an image or a link.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()!|~#"})
+
+
+def inert(text: str) -> str:
+    """Model or article text made safe to put in a Markdown-rendering chat: shown as is."""
+    return text.translate(_INERT)
+
 
 def answer_html(answer: Answer) -> str:
-    """The answer with its [n] markers as links to the sources below."""
+    """The answer with its [n] markers as links to the sources below; every other character
+    of the model's text is inert."""
     if answer.refused:
-        return f'<div class="nd-refusal">{html.escape(answer.answer)}</div>'
+        return f'<div class="nd-refusal">{inert(answer.answer)}</div>'
+    return f'<div class="nd-answer">{marked_up(answer.answer)}</div>'
 
-    def link(m: re.Match) -> str:
+
+def marked_up(text: str) -> str:
+    """Text with its [n] markers as links; the rest inert."""
+    out, at = [], 0
+    for m in MARKER.finditer(text):
+        out.append(inert(text[at : m.start()]))
         ns = re.split(r"[,;]\s*", m.group(1))
-        return "".join(f'<a class="nd-marker" href="#nd-mark-{n}">[{n}]</a>' for n in ns)
+        out.append(" " + "".join(f'<a class="nd-marker" href="#nd-mark-{n}">[{n}]</a>' for n in ns))
+        at = m.end()
+    out.append(inert(text[at:]))
+    return "".join(out)
 
-    escaped = html.escape(answer.answer)
-    return f'<div class="nd-answer">{MARKER.sub(lambda m: " " + link(m), escaped)}</div>'
+
+def streamed_html(text: str) -> str:
+    """The answer as the model writes it, before the checks: inert text only."""
+    return f'<div class="nd-streaming">{inert(text)}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="nd-error">{inert(message)}</div>'
 
 
 def rewrite_html(standalone: str) -> str:
     """The standalone question a follow-up was rewritten into, in small print."""
-    return f'<div class="nd-rewrite">Searched for: {html.escape(standalone)}</div>'
+    return f'<div class="nd-rewrite">Searched for: {inert(standalone)}</div>'
 
 
 def _passage_html(passage: str, spans: Sequence[tuple[int, int]], anchor: str = "") -> str:
@@ -103,5 +128,7 @@ CSS = """
 .nd-passage mark, .nd-article mark { background: #fcd34d; font-weight: 600; }
 .nd-article { white-space: pre-wrap; max-height: 28em; overflow-y: auto; font-size: .92em; }
 .nd-full > summary { cursor: pointer; color: #1d4ed8; font-size: .9em; }
+.nd-error { border-left: 4px solid #b91c1c; background: #fef2f2; padding: .6em .8em;
+  color: #7f1d1d; }
 .nd-rewrite { color: #6b7280; font-size: .8em; margin-bottom: .3em; }
 """

@@ -6,7 +6,6 @@ from importlib import resources
 from pathlib import Path
 
 from index.ingest import AddOutcome, Ingestor
-from index.readers import read_text_article
 
 EXAMPLE_QUESTIONS = [
     "How many homes will the Kestrel Bay wind farm power?",
@@ -22,8 +21,4 @@ def sample_files() -> list[Path]:
 
 
 def index_samples(ingestor: Ingestor) -> list[AddOutcome]:
-    outcomes = []
-    for path in sample_files():
-        article = read_text_article(path.read_text("utf-8"), str(path), markdown=True)
-        outcomes.append(ingestor.add(article, path.name))
-    return outcomes
+    return [out for path in sample_files() for out in ingestor.add_file(path)]

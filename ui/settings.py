@@ -1,77 +1,128 @@
-"""Typed settings: every field has a description; values come from NEWSDESK_* and flags."""
+"""Typed settings, the one home of every default: each field has a description and a range;
+values come from NEWSDESK_* variables and flags."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    base = os.environ.get(variable) or Path.home() / fallback
+    return Path(base) / "newsdesk"
 
 
 def default_data_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "newsdesk"
+    return _xdg("XDG_DATA_HOME", ".local/share")
+
+
+def default_model_cache() -> Path:
+    """The assembled model is a cache shared by every data dir (and rebuilt when missing)."""
+    return _xdg("XDG_CACHE_HOME", ".cache") / "models"
 
 
 class Settings(BaseModel):
     """Everything a user can set. Environment: NEWSDESK_<FIELD NAME IN CAPITALS>."""
 
+    model_config = {"extra": "forbid"}
+
     data_dir: Path = Field(default_factory=default_data_dir, description="Folder of the index.")
     model: Path | None = Field(
         None, description="A GGUF file to use instead of the packaged model."
     )
-    model_cache: Path | None = Field(
-        None, description="Folder for the assembled packaged model (default: DATA_DIR/models)."
+    model_cache: Path = Field(
+        default_factory=default_model_cache,
+        description="Folder for the assembled packaged model (default ~/.cache/newsdesk/models).",
     )
-    chat_format: str = Field(
+    chat_format: Literal["chatml", "auto"] = Field(
         "chatml", description="Prompt format of the model: chatml, or auto (from the GGUF file)."
     )
-    n_ctx: int = Field(4096, description="Context window of the model, in tokens.")
+    n_ctx: int = Field(4096, ge=512, le=131072, description="Context window, in tokens.")
     threads: int | None = Field(
-        None, description="CPU threads for the model, prompt and generation (default: all)."
+        None, ge=1, description="CPU threads for the model, prompt and generation (default: all)."
     )
-    embed_threads: int | None = Field(None, description="CPU threads for the embedder.")
-    embed_batch_size: int = Field(64, description="Chunks embedded per batch.")
+    embed_threads: int | None = Field(None, ge=1, description="CPU threads for the embedder.")
+    embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks per encoder batch.")
+    ingest_batch: int = Field(
+        512, ge=1, description="Chunks embedded and written together when adding many articles."
+    )
     chroma_host: str | None = Field(None, description="Use a Chroma server instead of DATA_DIR.")
-    chroma_port: int = Field(8000, description="Port of the Chroma server.")
-    chunk_chars: int = Field(700, description="Largest passage, in characters.")
-    chunk_overlap: int = Field(150, description="Characters of trailing sentences repeated.")
-    top_k: int = Field(4, description="Passages given to the model per question.")
+    chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
+    chunk_chars: int = Field(700, ge=50, le=20000, description="Largest passage, in characters.")
+    chunk_overlap: int = Field(
+        150, ge=0, description="Characters of trailing sentences repeated (< chunk_chars)."
+    )
+    top_k: int = Field(4, ge=1, le=20, description="Passages given to the model per question.")
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
         "hybrid", description="dense, bm25, or hybrid (both fused by reciprocal rank)."
     )
-    candidates: int = Field(40, description="Hits taken from each search before fusion.")
-    rrf_k: int = Field(60, description="Reciprocal-rank fusion constant.")
-    dense_weight: float = Field(0.7, description="Weight of the dense ranking in the fusion.")
+    candidates: int = Field(40, ge=1, le=1000, description="Hits from each search before fusion.")
+    rrf_k: int = Field(60, ge=0, description="Reciprocal-rank fusion constant.")
+    dense_weight: float = Field(
+        0.7, ge=0, le=10, description="Weight of the dense ranking in the fusion (keyword: 1)."
+    )
     recency_days: float = Field(
         90.0,
+        ge=0,
         description="With an as-of date, an article's weight halves every this many days "
         "before it (0: off).",
     )
-    rerank_depth: int = Field(
-        0,
-        description="Rerank this many fused passages by their best two-sentence window "
-        "(embedder; 0: off).",
-    )
     future_penalty: float = Field(
-        0.5, description="With an as-of date, weight of articles dated after it."
+        0.5, ge=0, le=1, description="With an as-of date, weight of articles dated after it."
     )
-    min_relevance: float = Field(0.2, description="Refuse when no passage is this similar.")
-    min_yes: float = Field(0.6, description="Refuse when the model's P(passages answer) is lower.")
-    min_support: float = Field(0.5, description="Word overlap a cited passage must have.")
-    max_answer_tokens: int = Field(160, description="Longest answer, in tokens.")
-    max_file_mb: float = Field(20.0, description="Largest input file or page accepted, in MB.")
-    fetch_timeout: float = Field(20.0, description="Seconds to wait for a web page or feed.")
+    future_grace_days: int = Field(
+        3, ge=0, description="Articles this many days after the as-of date still count as current."
+    )
+    min_relevance: float = Field(
+        0.2, ge=-1, le=1, description="Refuse when no passage is this similar."
+    )
+    min_yes: float = Field(
+        0.6, ge=0, le=1, description="Refuse when the model's P(passages answer) is lower."
+    )
+    min_support: float = Field(
+        0.5, ge=0, le=1, description="Share of a sentence's words its cited passage must hold."
+    )
+    max_answer_tokens: int = Field(160, ge=1, le=4096, description="Longest answer, in tokens.")
+    max_question_chars: int = Field(
+        2000, ge=10, le=100_000, description="Longest question, in characters."
+    )
+    followup_turns: int = Field(
+        3, ge=1, le=20, description="Earlier turns shown to the model to rewrite a follow-up."
+    )
+    rewrite_max_tokens: int = Field(
+        48, ge=8, le=512, description="Longest rewritten follow-up question, in tokens."
+    )
+    max_file_mb: float = Field(
+        20.0, gt=0, description="Largest input file or page accepted, in MB."
+    )
+    fetch_timeout: float = Field(
+        20.0, gt=0, le=600, description="Seconds to wait for a web page or feed."
+    )
     host: str = Field("127.0.0.1", description="Address the chat server listens on.")
-    port: int = Field(7860, description="Port the chat server listens on.")
+    port: int = Field(7860, ge=1, le=65535, description="Port the chat server listens on.")
+
+    @model_validator(mode="after")
+    def _overlap_below_chunk(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_chars:
+            raise ValueError("chunk_overlap must be smaller than chunk_chars")
+        return self
 
     @property
-    def model_cache_dir(self) -> Path:
-        return self.model_cache or self.data_dir / "models"
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1e6)
+
+    def given(self, name: str) -> bool:
+        """Whether a value was set (by a variable or a flag) rather than defaulted."""
+        return name in self.model_fields_set
 
     @classmethod
-    def load(cls, overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None):
+    def load(
+        cls, overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+    ) -> Settings:
         """Defaults, then NEWSDESK_* variables, then explicit overrides (CLI flags)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -83,10 +134,20 @@ class Settings(BaseModel):
         try:
             return cls(**values)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-            )
+            problems = "; ".join(map(_problem, exc.errors()))
             raise SettingsError(f"invalid settings: {problems}") from None
+
+    def describe(self) -> list[tuple[str, str, Any]]:
+        """(variable, description, value) for every setting, for help and docs."""
+        return [
+            (f"NEWSDESK_{name.upper()}", field.description or "", getattr(self, name))
+            for name, field in type(self).model_fields.items()
+        ]
+
+
+def _problem(error: Any) -> str:
+    where = ".".join(map(str, error["loc"])) or "settings"
+    return f"{where}: {error['msg']}"
 
 
 class SettingsError(ValueError):
