@@ -12,7 +12,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q -e ".[test,bench]"
 	touch $@
 
 model: install
@@ -40,6 +40,7 @@ integration: model browser
 lint: install
 	$(BIN)/ruff check index qa ui tests
 	$(BIN)/ruff format --check index qa ui tests
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format index qa ui tests

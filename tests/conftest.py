@@ -1,14 +1,21 @@
-"""Shared fixtures: fakes for unit tests, real parts for integration tests."""
+"""Shared fixtures: fakes for unit tests, real parts for integration tests. Components are
+built the way the app builds them: from settings, through the container."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from tests.fakes import ScriptedLLM, WordHashEmbedder
+from ui.cli import cli
 from ui.container import Container
+from ui.offline import go_offline
 from ui.settings import Settings
+
+go_offline()
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed" / "000_8853eea4d0e1ab7b.txt"
@@ -25,5 +32,27 @@ def llm() -> ScriptedLLM:
 
 
 @pytest.fixture
-def container(settings: Settings, llm: ScriptedLLM) -> Container:
-    return Container(settings, embedder=WordHashEmbedder(), llm=llm)
+def make_container(llm: ScriptedLLM) -> Callable[[Settings], Container]:
+    """A container from settings, with the fakes in place of the two models."""
+
+    def make(settings: Settings) -> Container:
+        return Container(settings, embedder=WordHashEmbedder(), llm=llm)
+
+    return make
+
+
+@pytest.fixture
+def container(settings: Settings, make_container) -> Container:
+    return make_container(settings)
+
+
+@pytest.fixture
+def run_cli(make_container) -> Callable[..., Result]:
+    """`newsdesk ARGS…` in process, at its boundary: exit code and output. The command builds
+    its container from its own settings (flags, NEWSDESK_* variables), with the fakes."""
+
+    def run(*args: str, **runner_options) -> Result:
+        runner = CliRunner(**runner_options)
+        return runner.invoke(cli, list(args), obj={"factory": make_container})
+
+    return run

@@ -30,7 +30,10 @@ class WordHashEmbedder(Embedder):
 class ScriptedLLM(LLM):
     """Replies from a queue; records every prompt it was given."""
 
-    def __init__(self, replies: Sequence[str] = (), yes: float = 0.9) -> None:
+    def __init__(
+        self, replies: Sequence[str] = (), yes: float = 0.9, context_window: int = 4096
+    ) -> None:
+        self.context_window = context_window
         self.replies = list(replies)
         self.yes = yes
         self.prompts: list[list[dict[str, str]]] = []

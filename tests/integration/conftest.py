@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from tests.conftest import SEED
 from ui.container import Container
+from ui.servers import free_port, running
 from ui.settings import Settings
 
 
@@ -24,11 +21,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def real_env(tmp_path_factory) -> dict[str, str]:
-    """Environment for a fresh data dir that shares the user's assembled model cache."""
-    default = Settings.load()
+    """Environment for a fresh data dir (the assembled model cache is shared)."""
     data_dir = tmp_path_factory.mktemp("newsdesk-data")
-    return {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir),
-            "NEWSDESK_MODEL_CACHE": str(default.model_cache_dir)}  # fmt: skip
+    return {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir)}
 
 
 @pytest.fixture(scope="session")
@@ -46,32 +41,13 @@ def _seed():
     return result.article, str(SEED)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_url(real_env, tmp_path_factory):
     """`newsdesk serve` on a free port with the sample articles, shared by the app tests."""
-    port = _free_port()
+    port = free_port()
     env = {**real_env, "NEWSDESK_DATA_DIR": str(tmp_path_factory.mktemp("app-data"))}
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--samples-if-empty"]
     log = tmp_path_factory.mktemp("server-log") / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while True:
-        try:
-            urllib.request.urlopen(url + "config", timeout=5).read()
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
-            time.sleep(1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    with running(cmd, url + "config", env=env, log=log, timeout=300):
+        yield url

@@ -15,8 +15,9 @@ def assistant_text(history) -> str:
 
 
 def test_chat_streams_and_ends_with_a_cited_answer(server):
-    job = server.submit("How many homes will the Kestrel Bay wind farm power?", [],
-                        api_name="/chat")  # fmt: skip
+    job = server.submit(
+        "How many homes will the Kestrel Bay wind farm power?", [], api_name="/chat"
+    )
     outputs = list(job)
     history, sources = job.result()
     assert len(outputs) > 2  # partial answers came before the final one
@@ -26,26 +27,43 @@ def test_chat_streams_and_ends_with_a_cited_answer(server):
 
 
 def test_added_article_is_answered_then_deleted(server):
-    added = server.predict("Lake ferry returns", "The old lake ferry on Lake Orm returned to "
-                           "service on Sunday after a three-year break, carrying 200 passengers.",
-                           "Sample Lake News", "2025-11-01", "", api_name="/add")  # fmt: skip
+    added = server.predict(
+        "Lake ferry returns",
+        "The old lake ferry on Lake Orm returned to "
+        "service on Sunday after a three-year break, carrying 200 passengers.",
+        "Sample Lake News",
+        "2025-11-01",
+        "",
+        api_name="/add",
+    )
     assert added.startswith("added")
-    article_id = added.split("(")[1].split(",")[0]
-    history, sources = server.predict("How many passengers did the Lake Orm ferry carry?", [],
-                                      api_name="/chat")  # fmt: skip
+    article_id = added.split()[1]
+    history, sources = server.predict(
+        "How many passengers did the Lake Orm ferry carry?", [], api_name="/chat"
+    )
     assert "200" in assistant_text(history) and "Lake ferry returns" in sources
     assert server.predict(article_id, True, api_name="/delete").startswith("deleted 1")
-    history, sources = server.predict("How many passengers did the Lake Orm ferry carry?", [],
-                                      api_name="/chat")  # fmt: skip
+    history, sources = server.predict(
+        "How many passengers did the Lake Orm ferry carry?", [], api_name="/chat"
+    )
     assert "Lake ferry returns" not in sources
 
 
 def test_script_in_an_article_is_shown_as_text(server):
-    text = "The museum <script>alert(1)</script> reopened its <img src=x onerror=alert(2)> wing."
+    text = (
+        "The Harbour Museum reopened its east wing on Saturday after two years of repairs. "
+        "<script>alert(1)</script> The east wing shows <img src=x onerror=alert(2)> old "
+        "ship models and maps of the harbour."
+    )
     server.predict("Museum reopens wing", text, "Sample Arts", "2025-10-01", "", api_name="/add")
-    history, sources = server.predict("Which wing did the museum reopen?", [], api_name="/chat")
+    history, sources = server.predict(
+        "Which wing did the Harbour Museum reopen?", [], api_name="/chat"
+    )
+    answer = assistant_text(history)
+    assert "nd-answer" in answer and "east wing" in answer  # answered, so sources are shown
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in sources  # the markup, as text
     assert "<script>" not in sources and "<img" not in sources
-    assert "<script>" not in assistant_text(history)
+    assert "<script>" not in answer
 
 
 def test_follow_up_question_is_rewritten_within_the_session(server_url):

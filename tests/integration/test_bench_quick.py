@@ -18,8 +18,15 @@ def test_quick_bench_writes_every_figure(real_env, tmp_path):
     assert ten_k["chunks"] == 10_000 and 0 < ten_k["p50_ms"] <= ten_k["p95_ms"]
     assert data["retrieval"]["100k"] is None and data["peer"] is None
     answer = data["answer"]
-    assert set(answer) >= {"ttft_ms", "raw_ttft_ms", "ttft_ratio", "second_question_ttft_ms",
-                           "gen_tok_s", "raw_gen_tok_s", "prompt_tokens"}  # fmt: skip
+    assert set(answer) >= {
+        "ttft_ms",
+        "raw_ttft_ms",
+        "ttft_ratio",
+        "second_question_ttft_ms",
+        "gen_tok_s",
+        "raw_gen_tok_s",
+        "prompt_tokens",
+    }
     assert answer["ttft_ms"] > 0 and answer["raw_ttft_ms"] > 0 and answer["prompt_tokens"] > 0
     server = data["server"]
     assert server["ready_s"] > 0 and server["warm_latency_ms"] > 0 and server["rss_mb"] > 100

@@ -9,30 +9,38 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
-    pytest.fail("chromium and chromedriver are needed (make browser installs them)",
-                pytrace=False)  # fmt: skip
-
-os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never download a driver
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def browser():
+    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
+        pytest.fail(
+            "chromium and chromedriver are needed (make browser installs them)", pytrace=False
+        )
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must never download a driver
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1280,1600"):  # fmt: skip
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1600",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
     yield driver
@@ -50,7 +58,7 @@ def ask(browser, url: str, question: str) -> dict[str, float]:
         ec.element_to_be_clickable((By.CSS_SELECTOR, "textarea[placeholder^='Ask a question']"))
     )
     box.send_keys(question)
-    before = browser.execute_script(CHAT_TEXT)
+    assert question not in browser.execute_script(CHAT_TEXT)  # a fresh page: not asked yet
     browser.find_element(By.XPATH, "//button[normalize-space()='Ask']").click()
     t0 = time.perf_counter()
     WebDriverWait(browser, 60, poll_frequency=0.05).until(
@@ -64,7 +72,6 @@ def ask(browser, url: str, question: str) -> dict[str, float]:
     WebDriverWait(browser, 240, poll_frequency=0.1).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".nd-answer, .nd-refusal")
     )
-    assert before is not None
     return {"first_text_s": round(first, 2), "answer_s": round(time.perf_counter() - t0, 2)}
 
 

@@ -3,13 +3,19 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import SEED
 
+# the console script pip installed next to this Python (what `make run` and users call)
+NEWSDESK = Path(sys.executable).with_name("newsdesk")
+
 
 def newsdesk(env, *args):
-    cmd = [sys.executable, "-m", "ui.cli", *args]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert NEWSDESK.is_file(), f"{NEWSDESK} is not installed (make install)"
+    return subprocess.run(
+        [str(NEWSDESK), *args], env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_add_ask_remove_readd(real_env, tmp_path):

@@ -1,4 +1,6 @@
-"""`newsdesk eval --retrieval-only` on the shared RealTime QA dev set with the real embedder."""
+"""`newsdesk eval --retrieval-only` on the shared RealTime QA dev set with the real embedder.
+Retrieval is deterministic, so it is gated: a change that loses more than a few questions
+against main's level fails here."""
 
 import json
 import subprocess
@@ -10,28 +12,37 @@ from tests.conftest import SHARED
 
 DEV = SHARED / "eval" / "realtimeqa"
 
+# main's level on the 210 answerable dev questions (2026-11-26, this kind of machine), and how
+# far below it a change may land: about three to five questions, more than CPUs differ by.
+MAIN = {"any_hit@1": 0.924, "any_hit@5": 0.986, "mrr@10": 0.954, "answer_in_context": 0.895}
+MARGIN = {"any_hit@1": 0.025, "any_hit@5": 0.015, "mrr@10": 0.02, "answer_in_context": 0.025}
+
 
 @pytest.mark.skipif(not (DEV / "questions.jsonl").is_file(), reason="dev set not present")
-def test_retrieval_only_eval_on_twenty_questions(real_env, tmp_path):
+def test_retrieval_on_the_dev_set_holds_mains_level(real_env, tmp_path):
     out = tmp_path / "eval.json"
-    cmd = [sys.executable, "-m", "ui.cli", "eval", "--articles", str(DEV / "articles.jsonl"),
-           "--questions", str(DEV / "questions.jsonl"), "--retrieval-only", "--limit", "20",
-           "--json", str(out)]  # fmt: skip
-    env = {**real_env, "NEWSDESK_DATA_DIR": str(tmp_path / "unused")}
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
+    cmd = [
+        sys.executable,
+        "-m",
+        "ui.cli",
+        "eval",
+        "--articles",
+        str(DEV / "articles.jsonl"),
+        "--questions",
+        str(DEV / "questions.jsonl"),
+        "--retrieval-only",
+        "--json",
+        str(out),
+    ]
+    env = {k: v for k, v in real_env.items() if k != "NEWSDESK_DATA_DIR"}  # a fresh index
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=2400)
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads(out.read_text())
-    assert data["n_questions"] == 20 and len(data["per_question"]) == 20
+    assert data["n_questions"] == 250 and len(data["per_question"]) == 250
     r = data["retrieval"]
-    for key in ("any_hit@1", "any_hit@5", "any_hit@10", "all_hit@5", "mrr@10"):
-        assert 0.0 <= r[key] <= 1.0, key
+    assert r["n"] == 210
+    for key, level in MAIN.items():
+        assert r[key] >= level - MARGIN[key], f"{key} {r[key]} is below main's {level}"
     assert r["any_hit@1"] <= r["any_hit@5"] <= r["any_hit@10"]
-    assert r["all_hit@5"] <= r["any_hit@5"]
-    assert set(r["by_label"]) <= {"quiz_link", "answer_match", "quiz_link+answer_match"}
     assert data["answers"] == {"accuracy": None, "refusal_rate": None, "false_refusal_rate": None}
-    assert data["citations"] == {"precision": None, "coverage": None}
-    assert all(v is None for v in data["cost"].values())
-    assert not (tmp_path / "unused").exists()  # a fresh temporary index, not the user's
-    for record in data["per_question"]:
-        assert len(record["ranked_article_ids"]) <= 10
     assert "hit@1" in done.stdout

@@ -1,6 +1,6 @@
 """The seed article's questions, answered by the real model (greedy, deterministic)."""
 
-from index.models import Article
+from index.types import Article
 
 
 def test_busan_question_answers_and_cites_busan(real):

@@ -1,9 +1,12 @@
 """Answer logic with a scripted model: citations and refusal are enforced in code."""
 
+from dataclasses import replace
+
 import pytest
 
-from index.models import Article
-from qa.answering import Answer, AnswerPolicy
+from index.types import Article
+from qa.errors import QuestionError
+from qa.types import Delta, Done
 
 BRIDGE = Article(
     title="River bridge opens",
@@ -42,8 +45,10 @@ def test_answer_cites_only_the_passages_it_uses(answerer, llm):
 def test_stream_yields_text_then_the_answer(answerer, llm):
     llm.replies = ["The bridge opened on Saturday [1]."]
     events = list(answerer.stream("When did the river bridge open?"))
-    assert "".join(e for e in events if isinstance(e, str)) == "The bridge opened on Saturday [1]."
-    assert isinstance(events[-1], Answer) and not events[-1].refused
+    texts = [e.text for e in events if isinstance(e, Delta)]
+    assert "".join(texts) == "The bridge opened on Saturday [1]."
+    assert all(isinstance(e, Delta) for e in events[:-1])
+    assert isinstance(events[-1], Done) and not events[-1].answer.refused
 
 
 def test_nothing_relevant_refuses_without_the_model(answerer, llm):
@@ -108,5 +113,28 @@ def test_as_of_date_reaches_the_prompt(answerer, llm):
 
 def test_policy_thresholds_are_used(container, llm):
     container.ingestor.add(BRIDGE)
-    container.answerer.policy = AnswerPolicy(min_relevance=0.99)
+    container.answerer.policy = replace(container.answerer.policy, min_relevance=0.99)
     assert container.answerer.ask("How much did the river bridge cost?").refused
+
+
+def test_too_long_question_is_refused_with_a_message(answerer, llm):
+    with pytest.raises(QuestionError, match="at most 2,000"):
+        answerer.ask("How much did the bridge cost? " * 100)
+    assert llm.checks == [] and llm.prompts == []
+
+
+def test_passages_that_do_not_fit_the_context_are_left_out(answerer, llm):
+    question = "How much did the river bridge cost?"
+    passages = answerer.retriever.retrieve(question, 2)
+    sizes = [
+        llm.count_tokens(answerer.prompts.messages("answer", question, passages[:n]))
+        for n in (1, 2)
+    ]
+    llm.context_window = (sizes[0] + sizes[1]) // 2 + answerer.policy.max_tokens  # one fits
+    llm.replies = ["It cost 40 million euros [1]."]
+    answer = answerer.ask("How much did the river bridge cost?", top_k=2)
+    assert len(llm.checks[0][1]["content"].split("Passage [")) == 2  # one passage read
+    assert not answer.refused and len(answer.passages) == 1
+    llm.context_window = 50
+    with pytest.raises(QuestionError, match="do not fit"):
+        answerer.ask("How much did the river bridge cost?")

@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from index.models import Article
+from index.types import Article
 from ui.app import ChatService
 
 FERRY = Article(
@@ -15,15 +15,21 @@ FERRY = Article(
 
 def test_chat_streams_then_keeps_the_turn_for_follow_ups(container, llm):
     container.ingestor.add(FERRY)
-    llm.replies = ["The ferry carried 200 passengers [1].",
-                   "When did the Lake Orm ferry return?",  # the rewrite
-                   "It returned on Sunday [1]."]  # fmt: skip
+    llm.replies = [
+        "The ferry carried 200 passengers [1].",
+        "When did the Lake Orm ferry return?",  # the rewrite
+        "It returned on Sunday [1].",
+    ]
     service = ChatService(container)
     events = list(service.chat("How many passengers did the Lake Orm ferry carry?", [], []))
     history, sources, turns = events[-1]
     assert "200" in history[-1]["content"] and "Lake ferry returns" in sources
-    assert turns == [("How many passengers did the Lake Orm ferry carry?",
-                      "The ferry carried 200 passengers [1].")]  # fmt: skip
+    assert turns == [
+        (
+            "How many passengers did the Lake Orm ferry carry?",
+            "The ferry carried 200 passengers [1].",
+        )
+    ]
     *_, (history, sources, turns) = service.chat("When did it return?", history, turns)
     assert "Searched for: When did the Lake Orm ferry return?" in history[-1]["content"]
     assert len(turns) == 2 and len(history) == 4

@@ -48,6 +48,6 @@ def test_long_sentence_is_cut_at_words():
     assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
 
 
-def test_short_text_is_one_chunk():
-    chunks = Chunker().chunk("a1", "Only one sentence here.")
+def test_short_text_is_one_chunk(container):
+    chunks = container.chunker.chunk("a1", "Only one sentence here.")
     assert [(c.start, c.end) for c in chunks] == [(0, 23)]

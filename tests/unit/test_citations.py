@@ -1,5 +1,5 @@
 from qa.citations import enforce_citations, support
-from qa.models import Passage
+from qa.types import Passage
 
 
 def passage(n, text):
@@ -75,11 +75,11 @@ def test_markers_after_the_full_stop_and_echoed_headers_are_tidied():
     from qa.citations import enforce_citations
 
     text = "The heat wave swept the UK, Spain and France this week."
-    passages = [Passage(n, f"c{n}", "a", "t", "", "", "", text, 0, len(text), 0.5)
-                for n in (1, 2)]  # fmt: skip
+    passages = [Passage(n, f"c{n}", "a", "t", "", "", "", text, 0, len(text), 0.5) for n in (1, 2)]
     moved = enforce_citations("The heat wave swept France this week. [1], [2]", passages)
     assert moved.text == "The heat wave swept France this week [1][2]."
-    echoed = enforce_citations('Passage (CNN, 2022-07-18, "Heat"): the heat wave swept Spain [2].',
-                               passages)  # fmt: skip
+    echoed = enforce_citations(
+        'Passage (CNN, 2022-07-18, "Heat"): the heat wave swept Spain [2].', passages
+    )
     assert echoed.text == "The heat wave swept Spain [2]."
     assert enforce_citations("Passage [1] [2]", passages).sentences == []

@@ -4,25 +4,10 @@ import json
 
 import pytest
 
-from tests.fakes import ScriptedLLM, WordHashEmbedder
-from ui.cli import run_with
-from ui.container import Container
-
 
 @pytest.fixture
-def llm():
-    return ScriptedLLM()
-
-
-@pytest.fixture
-def cli(tmp_path, llm):
-    made = {}
-
-    def factory(settings):
-        made.setdefault("c", Container(settings, embedder=WordHashEmbedder(), llm=llm))
-        return made["c"]
-
-    return lambda *args: run_with(factory, ["--data-dir", str(tmp_path / "d"), *args])
+def cli(tmp_path, run_cli):
+    return lambda *args: run_cli("--data-dir", str(tmp_path / "d"), *args)
 
 
 @pytest.fixture
@@ -76,12 +61,28 @@ def test_ask_json_contract(cli, article, llm):
     result = cli("ask", "How much did the river bridge cost?", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) >= {"question", "answer", "refused", "citations", "timings",
-                         "prompt_tokens", "completion_tokens"}  # fmt: skip
+    assert set(data) >= {
+        "question",
+        "answer",
+        "refused",
+        "citations",
+        "timings",
+        "prompt_tokens",
+        "completion_tokens",
+    }
     assert data["refused"] is False
     (c,) = data["citations"]
-    assert set(c) == {"n", "article_id", "title", "source", "published_at", "url", "passage",
-                      "start", "end"}  # fmt: skip
+    assert set(c) == {
+        "n",
+        "article_id",
+        "title",
+        "source",
+        "published_at",
+        "url",
+        "passage",
+        "start",
+        "end",
+    }
     assert set(data["timings"]) >= {"retrieve_ms", "first_token_ms", "total_ms"}
 
 
@@ -122,3 +123,16 @@ def test_folder_add_reports_each_article(cli, tmp_path):
     lines = result.output.splitlines()
     assert sum(line.startswith("added") for line in lines) == 2
     assert any(line.startswith("failed") and "b.jsonl line 2" in line for line in lines)
+
+
+def test_settings_lists_every_variable_with_its_value(cli):
+    out = cli("settings").output
+    assert "NEWSDESK_TOP_K=4\n    Passages given to the model per question." in out
+    assert "NEWSDESK_MIN_YES=0.6" in out and "NEWSDESK_DATA_DIR=" in out
+
+
+def test_out_of_range_variable_is_one_line(run_cli, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_CHUNK_CHARS", "10")
+    result = run_cli("list")
+    assert result.exit_code == 2
+    assert "chunk_chars" in result.output and "Traceback" not in result.output

@@ -4,26 +4,52 @@ import json
 
 import pytest
 
-from tests.fakes import ScriptedLLM, WordHashEmbedder
-from ui.cli import run_with
-from ui.container import Container
-
 ARTICLES = [
-    {"id": "a1", "title": "River bridge opens", "source": "Sample", "published_at": "2025-05-10",
-     "text": "The new river bridge opened on Saturday in Lowtown. It cost 40 million euros."},
-    {"id": "a2", "title": "Harbour ferries", "source": "Sample", "published_at": "2025-05-11",
-     "text": "Ferries resumed service at the harbour after the storm on Monday."},
-]  # fmt: skip
+    {
+        "id": "a1",
+        "title": "River bridge opens",
+        "source": "Sample",
+        "published_at": "2025-05-10",
+        "text": "The new river bridge opened on Saturday in Lowtown. It cost 40 million euros.",
+    },
+    {
+        "id": "a2",
+        "title": "Harbour ferries",
+        "source": "Sample",
+        "published_at": "2025-05-11",
+        "text": "Ferries resumed service at the harbour after the storm on Monday.",
+    },
+]
 QUESTIONS = [
-    {"id": "q1", "question": "How much did the river bridge cost?", "answers": ["40 million euros"],
-     "evidence_article_ids": ["a1"], "type": "factoid", "evidence_label": "quiz_link",
-     "question_date": "2025-05-12", "choices": ["SECRET-CHOICE"], "quiz_explanation": "SECRET"},
-    {"id": "q2", "question": "When did the ferries resume at the harbour?", "answers": ["Monday"],
-     "evidence_article_ids": ["a2"], "type": "factoid", "evidence_label": "answer_match"},
-    {"id": "q3", "question": "Who won the chess olympiad?", "answers": [],
-     "evidence_article_ids": [], "type": "unanswerable", "evidence_label": "none_in_corpus",
-     "original_answer": "SECRET-ANSWER"},
-]  # fmt: skip
+    {
+        "id": "q1",
+        "question": "How much did the river bridge cost?",
+        "answers": ["40 million euros"],
+        "evidence_article_ids": ["a1"],
+        "type": "factoid",
+        "evidence_label": "quiz_link",
+        "question_date": "2025-05-12",
+        "choices": ["SECRET-CHOICE"],
+        "quiz_explanation": "SECRET",
+    },
+    {
+        "id": "q2",
+        "question": "When did the ferries resume at the harbour?",
+        "answers": ["Monday"],
+        "evidence_article_ids": ["a2"],
+        "type": "factoid",
+        "evidence_label": "answer_match",
+    },
+    {
+        "id": "q3",
+        "question": "Who won the chess olympiad?",
+        "answers": [],
+        "evidence_article_ids": [],
+        "type": "unanswerable",
+        "evidence_label": "none_in_corpus",
+        "original_answer": "SECRET-ANSWER",
+    },
+]
 
 
 @pytest.fixture
@@ -35,21 +61,24 @@ def files(tmp_path):
     return a, q
 
 
-def _run(tmp_path, files, llm, *extra):
-    def factory(settings):
-        return Container(settings, embedder=WordHashEmbedder(), llm=llm)
+@pytest.fixture
+def evaluate(tmp_path, files, run_cli):
+    """`newsdesk eval` on the two articles and three questions; returns (result, JSON)."""
 
-    a, q = files
-    out = tmp_path / "out.json"
-    args = ["eval", "--articles", str(a), "--questions", str(q), "--json", str(out), *extra]
-    result = run_with(factory, args)
-    assert result.exit_code == 0, result.output
-    return result, json.loads(out.read_text())
+    def run(*extra):
+        a, q = files
+        out = tmp_path / "out.json"
+        result = run_cli(
+            "eval", "--articles", str(a), "--questions", str(q), "--json", str(out), *extra
+        )
+        assert result.exit_code == 0, result.output
+        return result, json.loads(out.read_text())
+
+    return run
 
 
-def test_retrieval_only_reports_ranks_and_null_answer_metrics(tmp_path, files):
-    llm = ScriptedLLM()
-    result, data = _run(tmp_path, files, llm, "--retrieval-only")
+def test_retrieval_only_reports_ranks_and_null_answer_metrics(evaluate, llm):
+    result, data = evaluate("--retrieval-only")
     assert data["n_questions"] == 3
     assert data["retrieval"]["any_hit@1"] == 1.0 and data["retrieval"]["mrr@10"] == 1.0
     assert set(data["retrieval"]["by_label"]) == {"quiz_link", "answer_match"}
@@ -58,11 +87,9 @@ def test_retrieval_only_reports_ranks_and_null_answer_metrics(tmp_path, files):
     assert "hit@1" in result.output
 
 
-def test_full_run_scores_answers_refusals_and_citations(tmp_path, files):
-    llm = ScriptedLLM(
-        ["The bridge cost 40 million euros [1].", "The ferries resumed on Friday [1]."]
-    )
-    _, data = _run(tmp_path, files, llm)
+def test_full_run_scores_answers_refusals_and_citations(evaluate, llm):
+    llm.replies = ["The bridge cost 40 million euros [1].", "The ferries resumed on Friday [1]."]
+    _, data = evaluate()
     by_id = {r["id"]: r for r in data["per_question"]}
     assert by_id["q1"]["correct"] and by_id["q1"]["citation_verdicts"] == [True]
     assert not by_id["q2"]["correct"] and not by_id["q2"]["refused"]
@@ -78,23 +105,35 @@ def test_full_run_scores_answers_refusals_and_citations(tmp_path, files):
     assert "2025-05-12" in json.dumps(llm.checks[0])
 
 
-def test_settings_can_be_overridden_per_run(tmp_path, files):
-    _, data = _run(tmp_path, files, ScriptedLLM(), "--retrieval-only", "--set", "top_k=1",
-                   "--set", "retrieval_mode=dense")  # fmt: skip
-    assert data["settings"] == {"top_k": "1", "retrieval_mode": "dense"}
+def test_settings_overridden_per_run_take_effect(evaluate, llm):
+    llm.yes = 0.9
+    _, data = evaluate("--set", "top_k=1", "--set", "min_yes=0.95")
+    assert data["settings"] == {"top_k": "1", "min_yes": "0.95"}
+    records = data["per_question"]
+    assert all(r["refused"] for r in records)  # the model's 0.9 is under the 0.95 asked for
+    assert llm.prompts == []  # refused before answering
+    assert all(len(r["passage_article_ids"]) <= 1 for r in records)  # one passage read
+    assert llm.checks and all("Passage [2]" not in json.dumps(c) for c in llm.checks)
+    _, default = evaluate()
+    assert any(len(r["passage_article_ids"]) == 2 for r in default["per_question"])
 
 
-def test_unknown_setting_is_a_usage_error(tmp_path, files):
+def test_out_of_range_setting_is_one_line(evaluate, run_cli, files):
     a, q = files
-    args = ["eval", "--articles", str(a), "--questions", str(q), "--set", "nope=1"]
-    result = run_with(lambda s: Container(s, embedder=WordHashEmbedder()), args)
+    result = run_cli("eval", "--articles", str(a), "--questions", str(q), "--set", "chunk_chars=10")
+    assert result.exit_code == 1
+    assert "chunk_chars" in result.output and "Traceback" not in result.output
+
+
+def test_unknown_setting_is_a_usage_error(run_cli, files):
+    a, q = files
+    result = run_cli("eval", "--articles", str(a), "--questions", str(q), "--set", "nope=1")
     assert result.exit_code == 2 and "nope=1" in result.output
 
 
-def test_broken_question_file_is_reported(tmp_path, files):
+def test_broken_question_file_is_reported(run_cli, files, tmp_path):
     a, _ = files
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "ok?"}\n{not json\n')
-    result = run_with(lambda s: Container(s, embedder=WordHashEmbedder()),
-                      ["eval", "--articles", str(a), "--questions", str(bad)])  # fmt: skip
+    result = run_cli("eval", "--articles", str(a), "--questions", str(bad))
     assert result.exit_code == 1 and "bad.jsonl line 2" in result.output

@@ -62,14 +62,17 @@ def test_citation_precision_judges_each_citation():
         1: "Argentina beat France on penalties in the World Cup final on Sunday.",
         2: "Morocco's coach praised the fans after the semifinal defeat.",
     }
-    good = citation_precision("Argentina and France played the final [1].", passages,
-                              ["Argentina and France"])  # fmt: skip
+    good = citation_precision(
+        "Argentina and France played the final [1].", passages, ["Argentina and France"]
+    )
     assert good == [True]
-    wrong = citation_precision("Argentina and France played the final [2].", passages,
-                               ["Argentina and France"])  # fmt: skip
+    wrong = citation_precision(
+        "Argentina and France played the final [2].", passages, ["Argentina and France"]
+    )
     assert wrong == [False]
-    both = citation_precision("Argentina and France played the final [1][2].", passages,
-                              ["Argentina and France"])  # fmt: skip
+    both = citation_precision(
+        "Argentina and France played the final [1][2].", passages, ["Argentina and France"]
+    )
     assert both == [True, False]
     # without a gold answer a citation counts when the passage supports the sentence
     assert citation_precision("Morocco's coach praised the fans [2].", passages, []) == [True]
@@ -121,8 +124,12 @@ def test_refusal_sweep_refuses_low_confidence_answers():
     from qa.eval_metrics import refusal_sweep
 
     def rec(answerable, correct, p_yes):
-        return {"answerable": answerable, "correct": correct, "refused": False,
-                "signals": {"p_yes": p_yes}}  # fmt: skip
+        return {
+            "answerable": answerable,
+            "correct": correct,
+            "refused": False,
+            "signals": {"p_yes": p_yes},
+        }
 
     records = [rec(True, True, 0.9), rec(True, True, 0.4), rec(False, False, 0.3)]
     low, high = refusal_sweep(records, [0.0, 0.5])

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from index.models import Article
+from index.types import Article
 
 STORY = Article(
     title="Harbour reopens",
@@ -98,9 +98,12 @@ def test_many_articles_are_written_in_batches_in_input_order(container):
     writes = []
     original = container.store.write_articles
     container.store.write_articles = lambda batch, *a, **k: (
-        writes.append(len(batch)), original(batch, *a, **k))[1]  # fmt: skip
-    articles = [replace(STORY, title=f"Story {i}", text=f"Harbour story number {i}. " * 3)
-                for i in range(7)]  # fmt: skip
+        writes.append(len(batch)),
+        original(batch, *a, **k),
+    )[1]
+    articles = [
+        replace(STORY, title=f"Story {i}", text=f"Harbour story number {i}. " * 3) for i in range(7)
+    ]
     items = [(a, f"in-{i}") for i, a in enumerate(articles)]
     items.insert(3, (None, "broken.json", "not JSON"))
     items.append((articles[0], "again"))  # the same article twice in one input

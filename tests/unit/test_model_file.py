@@ -18,8 +18,12 @@ def parts(tmp_path):
 
 def spec_for(parts, **changes):
     data = b"".join(p.read_bytes() for p in parts)
-    values = dict(filename="m.gguf", size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                  parts=lambda: parts)  # fmt: skip
+    values = dict(
+        filename="m.gguf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        parts=lambda: parts,
+    )
     values.update(changes)
     return ModelSpec(**values)
 

@@ -3,8 +3,8 @@ from importlib import resources
 import jinja2
 import pytest
 
-from qa.models import Passage
 from qa.prompting import Prompts
+from qa.types import Passage
 
 P = Passage(1, "c", "a", "Title", "Outlet", "2025-01-02", "", "Body text.", 0, 10, 0.9)
 

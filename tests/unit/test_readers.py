@@ -46,8 +46,17 @@ def test_markdown_heading_title(tmp_path):
 
 def test_json_article_keeps_extra_fields(tmp_path):
     p = tmp_path / "a.json"
-    p.write_text(json.dumps({"id": "x1", "title": "T", "text": "Body.", "author": "Ann",
-                             "published_at": "2024-01-02T10:00:00Z"}))  # fmt: skip
+    p.write_text(
+        json.dumps(
+            {
+                "id": "x1",
+                "title": "T",
+                "text": "Body.",
+                "author": "Ann",
+                "published_at": "2024-01-02T10:00:00Z",
+            }
+        )
+    )
     a = read(p)[0].article
     assert (a.id, a.published_at, a.extra) == ("x1", "2024-01-02", {"author": "Ann"})
 
@@ -134,5 +143,7 @@ def test_expand_paths_walks_folders(tmp_path):
     (tmp_path / ".hidden.txt").write_text("A\nB")
     got = list(expand_paths([tmp_path, tmp_path / "missing.txt"]))
     assert [(p.name, e) for p, e in got] == [
-        ("b.md", None), ("a.txt", None), ("missing.txt", "no such file or folder"),
-    ]  # fmt: skip
+        ("b.md", None),
+        ("a.txt", None),
+        ("missing.txt", "no such file or folder"),
+    ]

@@ -1,11 +1,20 @@
-from qa.models import Answer, Citation
+from qa.types import Answer, Citation
 from ui.render import answer_html, passage_in_context, sources_html
 
 TEXT = "Intro. The <b>museum</b> reopened <script>alert(1)</script> today. Outro."
 START = TEXT.index("The <b>")
 END = TEXT.index(" Outro")
-CITE = Citation(1, "a1", "Museum <i>news</i>", "Outlet", "2025-01-01", "javascript:alert(1)",
-                TEXT[START:END], START, END)  # fmt: skip
+CITE = Citation(
+    1,
+    "a1",
+    "Museum <i>news</i>",
+    "Outlet",
+    "2025-01-01",
+    "javascript:alert(1)",
+    TEXT[START:END],
+    START,
+    END,
+)
 
 
 def answer(text, refused=False, citations=(CITE,)):
@@ -15,7 +24,7 @@ def answer(text, refused=False, citations=(CITE,)):
 def test_answer_markers_become_links_and_text_is_escaped():
     out = answer_html(answer("It <script>x</script> reopened [1]."))
     assert '<a class="nd-marker" href="#nd-mark-1">[1]</a>' in out
-    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "<script>" not in out and "&#60;script&#62;" in out
 
 
 def test_refusal_has_its_own_style():
@@ -38,8 +47,9 @@ def test_passage_is_highlighted_in_its_context():
 def test_the_sentence_that_supports_the_answer_is_marked_inside_the_passage():
     passage = "Crowds gathered early. The ferry carried 200 passengers on Sunday. Rain fell later."
     c = Citation(1, "a1", "Ferry", "", "", "", passage, 0, len(passage))
-    out = sources_html(answer("The ferry carried 200 passengers [1].", citations=(c,)),
-                       {"a1": passage})  # fmt: skip
+    out = sources_html(
+        answer("The ferry carried 200 passengers [1].", citations=(c,)), {"a1": passage}
+    )
     assert "<mark>The ferry carried 200 passengers on Sunday.</mark>" in out
     assert "<mark>Crowds" not in out and "<mark>Rain" not in out
 
@@ -54,3 +64,13 @@ def test_sources_hold_the_full_article_with_the_passage_marked_for_the_marker_li
 def test_no_full_article_when_the_passage_no_longer_matches_the_text():
     out = sources_html(answer("x [1]"), {"a1": "A different version of the article."})
     assert "nd-full" not in out and "<mark>The &lt;b&gt;museum" in out
+
+
+def test_markdown_in_model_text_stays_text():
+    from ui.render import inert, streamed_html
+
+    evil = "See ![x](http://127.0.0.1:9/leak?d=1) and [click](javascript:alert(1)) **now**"
+    for out in (answer_html(answer(evil + " [1].")), streamed_html(evil), inert(evil)):
+        assert "![" not in out and "](" not in out and "**" not in out
+        assert "&#33;&#91;x&#93;&#40;http" in out  # shown as typed, never an image or a link
+    assert '<a class="nd-marker" href="#nd-mark-1">[1]</a>' in answer_html(answer(evil + " [1]."))

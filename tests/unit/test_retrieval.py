@@ -5,8 +5,9 @@ from dataclasses import replace
 import pytest
 
 from index.lexical import LexicalIndex
-from index.models import Article
-from qa.retrieval import RetrievalOptions, Retriever
+from index.types import Article
+from qa.retrieval import Retriever
+from ui.settings import Settings
 
 OLD = Article(
     title="City marathon",
@@ -33,13 +34,10 @@ def store(container):
     return container.store
 
 
-def _retriever(container, **options):
-    return Retriever(
-        container.store,
-        container.embedder,
-        LexicalIndex(container.store),
-        options=RetrievalOptions(**options),
-    )
+def _retriever(container, make_container, **changes):
+    """The retriever the app would build with these settings, on the same index."""
+    settings = Settings.load({**container.settings.model_dump(), **changes}, env={})
+    return make_container(settings).retriever
 
 
 def test_keyword_index_finds_stemmed_terms(store):
@@ -57,51 +55,39 @@ def test_keyword_index_follows_changes_made_through_the_store(container, store):
 
 
 def test_hybrid_ranks_and_numbers_passages(container, store):
-    passages = _retriever(container).retrieve("Who won the city marathon?", 3)
+    passages = container.retriever.retrieve("Who won the city marathon?", 3)
     assert [p.n for p in passages] == [1, 2, 3]
     assert {p.article_id for p in passages} == {OLD.id, NEW.id, LATER.id}
     assert all(-1.0 <= p.score <= 1.0 for p in passages)
 
 
 def test_as_of_date_prefers_recent_articles_and_penalises_later_ones(container, store):
-    retriever = _retriever(container, recency_days=90, future_penalty=0.1)
-    first = retriever.retrieve("Who won the city marathon?", 3, as_of="2024-04-05")
-    assert first[0].article_id == NEW.id
-    assert first[-1].article_id == LATER.id  # after the as-of date
+    retriever = container.retriever  # the defaults: halves every 90 days, later ones weigh 0.5
+    first = retriever.retrieve("Who won the city marathon?", 4, as_of="2024-04-05")
+    # a year after the as-of date weighs 0.5; five years before it, 0.5 ** (1830 / 90)
+    marathons = [p.article_id for p in first if p.article_id != OTHER.id]
+    assert marathons == [NEW.id, LATER.id, OLD.id]
     older = retriever.retrieve("Who won the city marathon?", 3, as_of="2019-04-03")
     assert older[0].article_id == OLD.id
 
 
 def test_keyword_modes_need_a_keyword_index(container):
+    options = container.retriever.options
     with pytest.raises(ValueError):
-        Retriever(container.store, container.embedder, None, options=RetrievalOptions())
+        Retriever(container.store, container.embedder, None, top_k=4, options=options)
     with pytest.raises(ValueError):
-        RetrievalOptions(mode="fuzzy")
+        replace(options, mode="fuzzy")
 
 
-def test_dense_mode_works_alone(container, store):
-    retriever = Retriever(
-        container.store, container.embedder, None, options=RetrievalOptions(mode="dense")
-    )
+def test_dense_mode_works_alone(container, store, make_container):
+    retriever = _retriever(container, make_container, retrieval_mode="dense")
+    assert retriever.lexical is None
     assert retriever.retrieve("ferries harbour storm", 1)[0].article_id == OTHER.id
 
 
-def test_sentence_window_rerank_moves_the_passage_with_the_matching_sentence_up(container):
-    from index.models import SearchHit
-    from qa.retrieval import _Candidate, sentence_windows
-
-    assert sentence_windows("One. Two. Three.") == ["One. Two.", "Two. Three."]
-    assert sentence_windows("Only one.") == ["Only one."]
-
-    def candidate(chunk_id, text, score):
-        hit = SearchHit(chunk_id, chunk_id, 0, text, 0, len(text), "", "", "", "", 0.0)
-        return _Candidate(hit, 0.0, score)
-
-    first = candidate("a", "The harbour handled more ships this year than last year.", 0.02)
-    second = candidate("b", "Cranes were repaired. Storage grew. The tide was high. "
-                       "Ferry tickets now cost nine euros.", 0.01)  # fmt: skip
-    retriever = _retriever(container, rerank_depth=5, rerank_weight=3.0)
-    vector = container.embedder.embed_one("How much do ferry tickets cost?")
-    reranked = retriever._rerank(vector, [first, second], 5)
-    assert [c.hit.chunk_id for c in reranked] == ["b", "a"]
-    assert [c.hit.chunk_id for c in retriever._rerank(vector, [first, second], 1)] == ["a", "b"]
+def test_grace_days_after_the_as_of_date_count_as_current(container, store, make_container):
+    strict = _retriever(container, make_container, future_grace_days=0, future_penalty=0.01)
+    graced = _retriever(container, make_container, future_grace_days=5, future_penalty=0.01)
+    question = "Who won the city marathon in heavy rain?"
+    assert strict.retrieve(question, 1, as_of="2025-04-02")[0].article_id != LATER.id
+    assert graced.retrieve(question, 1, as_of="2025-04-02")[0].article_id == LATER.id

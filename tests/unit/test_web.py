@@ -5,11 +5,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from index.feeds import read_feed, url_id
+from index.readers import Source, url_id
+from index.readers.feeds import looks_like_feed, read_feed
 from index.web import WebReader
-from tests.fakes import WordHashEmbedder
-from ui.cli import run_with
-from ui.container import Container
+from ui.settings import Settings
+
+_DEFAULTS = Settings.load(env={})
+WEB = WebReader(_DEFAULTS.max_file_bytes, _DEFAULTS.fetch_timeout)
 
 PAGE = """<html><head><title>Tram line extended to the airport</title>
 <meta property="og:site_name" content="Sample Metro News">
@@ -59,20 +61,26 @@ def site():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    routes.update({
-        "/page": (200, "text/html", PAGE.encode()),
-        "/feed": (200, "application/rss+xml", RSS.format(base=base).encode()),
-        "/broken-feed": (200, "application/rss+xml", b"<?xml version='1.0'?><rss><channel><item>"),
-        "/binary": (200, "application/octet-stream", b"\x00\x01\x02" * 100),
-        "/big": (200, "text/html", b"<p>x</p>" * 200_000),
-    })  # fmt: skip
+    routes.update(
+        {
+            "/page": (200, "text/html", PAGE.encode()),
+            "/feed": (200, "application/rss+xml", RSS.format(base=base).encode()),
+            "/broken-feed": (
+                200,
+                "application/rss+xml",
+                b"<?xml version='1.0'?><rss><channel><item>",
+            ),
+            "/binary": (200, "application/octet-stream", b"\x00\x01\x02" * 100),
+            "/big": (200, "text/html", b"<p>x</p>" * 200_000),
+        }
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield base
     server.shutdown()
 
 
 def test_page_is_fetched_and_its_main_text_extracted(site):
-    (result,) = WebReader().read(f"{site}/page")
+    (result,) = WEB.read(f"{site}/page")
     a = result.article
     assert a is not None, result.error
     assert "every eight minutes" in a.text and "Contact us" not in a.text
@@ -80,7 +88,7 @@ def test_page_is_fetched_and_its_main_text_extracted(site):
 
 
 def test_feed_items_become_articles_and_teasers_are_fetched(site):
-    results = list(WebReader().read(f"{site}/feed"))
+    results = list(WEB.read(f"{site}/feed"))
     assert [r.error for r in results] == [None, None]
     bridge, tram = (r.article for r in results)
     assert bridge.title == "Bridge repairs finish early" and bridge.source == "Sample Metro News"
@@ -90,7 +98,7 @@ def test_feed_items_become_articles_and_teasers_are_fetched(site):
 
 
 def test_atom_feed_from_bytes():
-    (result,) = read_feed(ATOM.encode(), "wire.atom")
+    (result,) = read_feed(ATOM.encode(), Source("wire.atom"))
     a = result.article
     assert a.title == "Harbour ferry returns" and a.published_at == "2025-04-01"
     assert a.source == "Sample Atom Wire" and a.url == "https://example.org/ferry"
@@ -106,27 +114,24 @@ def test_atom_feed_from_bytes():
     ],
 )
 def test_bad_addresses_fail_with_a_reason_naming_them(site, path, reason):
-    results = list(WebReader(max_bytes=1_000_000).read(f"{site}{path}"))
+    results = list(WebReader(1_000_000, timeout=10).read(f"{site}{path}"))
     assert len(results) == 1 and results[0].article is None
     assert reason in results[0].error and results[0].origin.startswith(f"{site}{path}")
 
 
 def test_unreachable_and_non_web_addresses():
-    (down,) = WebReader(timeout=2).read("http://127.0.0.1:9/nothing")
+    (down,) = WebReader(10**6, timeout=2).read("http://127.0.0.1:9/nothing")
     assert "cannot fetch it" in down.error
-    (ftp,) = WebReader().read("ftp://example.org/x")
+    (ftp,) = WEB.read("ftp://example.org/x")
     assert "not a web address" in ftp.error
 
 
-def test_cli_adds_a_feed_and_re_adding_it_changes_nothing(site, tmp_path):
-    def factory(settings):
-        return Container(settings, embedder=WordHashEmbedder())
-
+def test_cli_adds_a_feed_and_re_adding_it_changes_nothing(site, tmp_path, run_cli):
     args = ["--data-dir", str(tmp_path / "d"), "add", f"{site}/feed"]
-    first = run_with(factory, args)
+    first = run_cli(*args)
     assert first.exit_code == 0, first.output
     assert "2 added" in first.output
-    again = run_with(factory, args)
+    again = run_cli(*args)
     assert "2 unchanged" in again.output
 
 
@@ -143,6 +148,19 @@ def test_app_adds_a_page_by_address(site, container):
     from ui.app import ChatService
 
     service = ChatService(container)
-    assert service.add_url("www.example.org").startswith("failed: enter a web address")
-    assert service.add_url(f"{site}/page", "Metro", "2025-03-04").startswith("added: Tram line")
-    assert service.add_url(f"{site}/missing").startswith(f"failed: {site}/missing: the server")
+    assert "www.example.org: enter a web address" in service.add_url("www.example.org")
+    added = service.add_url(f"{site}/page", "Metro", "2025-03-04")
+    assert added.startswith("added") and "Tram line" in added
+    missing = service.add_url(f"{site}/missing")
+    assert missing.startswith(f"failed     {site}/missing: the server")
+
+
+def test_feed_sniffing_is_quick_on_many_leading_comments():
+    import time
+
+    page = b"<!---->" * 200 + b"<html><body>not a feed</body></html>"
+    t0 = time.perf_counter()
+    assert not looks_like_feed(page)
+    assert time.perf_counter() - t0 < 2  # terminates: a backtracking pattern took minutes
+    assert looks_like_feed(b'<?xml version="1.0"?>\n<!-- a -->\n<rss version="2.0">')
+    assert looks_like_feed(b"<!-- unclosed") is False
