@@ -10,9 +10,9 @@ from pathlib import Path
 
 from index.chunking import Chunker
 from index.embedding import Embedder
-from index.ingest import Ingestor
+from index.ingest import FieldLimits, Ingestor
 from index.store import ChromaStore
-from index.web import WebReader
+from index.web import FetchLimits, WebReader
 from qa.answering import Answerer, AnswerPolicy
 from qa.followup import QuestionRewriter
 from qa.llm import LLM
@@ -83,18 +83,33 @@ class Container:
     @cached_property
     def ingestor(self) -> Ingestor:
         s = self.settings
+        limits = FieldLimits(
+            title_chars=s.max_title_chars,
+            source_chars=s.max_outlet_chars,
+            url_chars=s.max_url_chars,
+            id_chars=s.max_id_chars,
+            text_chars=s.max_file_bytes,
+        )
         return Ingestor(
             self.store,
             self.embedder,
             self.chunker,
             batch_chunks=s.ingest_batch,
             max_file_bytes=s.max_file_bytes,
+            limits=limits,
         )
 
     @cached_property
     def web(self) -> WebReader:
         s = self.settings
-        return WebReader(s.max_file_bytes, timeout=s.fetch_timeout)
+        limits = FetchLimits(
+            max_bytes=s.max_file_bytes,
+            timeout=s.fetch_timeout,
+            budget_bytes=int(s.fetch_budget_mb * 1e6),
+            max_fetches=s.fetch_max_requests,
+            allow_private=s.fetch_private,
+        )
+        return WebReader(limits)
 
     def model_path(self) -> Path:
         """The GGUF file to run: the user's, or the packaged one (assembled when needed)."""

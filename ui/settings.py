@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -96,14 +96,58 @@ class Settings(BaseModel):
     rewrite_max_tokens: int = Field(
         48, ge=8, le=512, description="Longest rewritten follow-up question, in tokens."
     )
+    max_title_chars: int = Field(
+        300, ge=20, le=10_000, description="Longer titles are shortened to this many characters."
+    )
+    max_outlet_chars: int = Field(
+        120, ge=10, le=10_000, description="Longer outlet names are shortened to this."
+    )
+    max_url_chars: int = Field(
+        2048, ge=100, le=100_000, description="Articles with a longer URL are refused."
+    )
+    max_id_chars: int = Field(
+        200, ge=20, le=10_000, description="Articles with a longer id are refused."
+    )
     max_file_mb: float = Field(
         20.0, gt=0, description="Largest input file or page accepted, in MB."
     )
     fetch_timeout: float = Field(
-        20.0, gt=0, le=600, description="Seconds to wait for a web page or feed."
+        20.0, gt=0, le=600, description="Seconds one whole fetch of a page or feed may take."
+    )
+    fetch_budget_mb: float = Field(
+        50.0, gt=0, description="MB one added address may fetch (a feed and its item pages)."
+    )
+    fetch_max_requests: int = Field(
+        30, ge=1, le=1000, description="Requests one added address may make (feed items count)."
+    )
+    fetch_private: bool = Field(
+        False,
+        description="Also fetch addresses on this machine or its private network (intranet "
+        "use); refused by default.",
     )
     host: str = Field("127.0.0.1", description="Address the chat server listens on.")
+    users: SecretStr | None = Field(
+        None,
+        description="name:password pairs, comma separated: the chat then needs a login, and "
+        "logged-in users may write.",
+    )
+    write_token: SecretStr | None = Field(
+        None,
+        description="A key that adding and deleting need (the page's write key field, or the "
+        "last parameter of /add, /add_files, /add_url and /delete).",
+    )
+    allow_open: bool = Field(
+        False,
+        description="Serve on a non-loopback address without users or a write token (anyone "
+        "who reaches it may add and delete).",
+    )
     port: int = Field(7860, ge=1, le=65535, description="Port the chat server listens on.")
+    queue_size: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Requests the chat server holds waiting; more are turned away.",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> Settings:

@@ -1,6 +1,8 @@
 """Web pages and RSS/Atom feeds, served by a local HTTP server (no outside network)."""
 
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -8,10 +10,17 @@ import pytest
 from index.readers import Source, url_id
 from index.readers.feeds import looks_like_feed, read_feed
 from index.web import WebReader
+from ui.container import Container
 from ui.settings import Settings
 
-_DEFAULTS = Settings.load(env={})
-WEB = WebReader(_DEFAULTS.max_file_bytes, _DEFAULTS.fetch_timeout)
+
+def web(**settings) -> WebReader:
+    """The app's web reader with these settings; the tests' server is on loopback."""
+    values = {"fetch_private": True, **settings}
+    return Container(Settings.load(values, env={})).web
+
+
+WEB = web()
 
 PAGE = """<html><head><title>Tram line extended to the airport</title>
 <meta property="og:site_name" content="Sample Metro News">
@@ -50,9 +59,22 @@ def site():
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
+            if self.path == "/trickle":  # headers, then a byte every 0.3 s for a minute
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                for _ in range(200):
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(0.3)
+                return
             status, kind, body = routes.get(self.path, (404, "text/plain", b"not found"))
             self.send_response(status)
-            self.send_header("Content-Type", kind)
+            header = "Location" if status in (301, 302) else "Content-Type"
+            self.send_header(header, kind)
             self.end_headers()
             self.wfile.write(body)
 
@@ -72,6 +94,9 @@ def site():
             ),
             "/binary": (200, "application/octet-stream", b"\x00\x01\x02" * 100),
             "/big": (200, "text/html", b"<p>x</p>" * 200_000),
+            "/to-private": (302, f"http://127.0.0.2:{server.server_address[1]}/page", b""),
+            "/to-file": (302, "file:///etc/passwd", b""),
+            "/loop": (302, "/loop", b""),
         }
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -114,19 +139,20 @@ def test_atom_feed_from_bytes():
     ],
 )
 def test_bad_addresses_fail_with_a_reason_naming_them(site, path, reason):
-    results = list(WebReader(1_000_000, timeout=10).read(f"{site}{path}"))
+    results = list(web(max_file_mb=1).read(f"{site}{path}"))
     assert len(results) == 1 and results[0].article is None
     assert reason in results[0].error and results[0].origin.startswith(f"{site}{path}")
 
 
 def test_unreachable_and_non_web_addresses():
-    (down,) = WebReader(10**6, timeout=2).read("http://127.0.0.1:9/nothing")
+    (down,) = web(fetch_timeout=2).read("http://127.0.0.1:9/nothing")
     assert "cannot fetch it" in down.error
     (ftp,) = WEB.read("ftp://example.org/x")
     assert "not a web address" in ftp.error
 
 
-def test_cli_adds_a_feed_and_re_adding_it_changes_nothing(site, tmp_path, run_cli):
+def test_cli_adds_a_feed_and_re_adding_it_changes_nothing(site, tmp_path, run_cli, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")
     args = ["--data-dir", str(tmp_path / "d"), "add", f"{site}/feed"]
     first = run_cli(*args)
     assert first.exit_code == 0, first.output
@@ -144,10 +170,10 @@ def test_feed_file_is_read_like_a_feed_address(tmp_path):
     assert result.article.title == "Harbour ferry returns"
 
 
-def test_app_adds_a_page_by_address(site, container):
+def test_app_adds_a_page_by_address(site, settings, make_container):
     from ui.app import ChatService
 
-    service = ChatService(container)
+    service = ChatService(make_container(settings.model_copy(update={"fetch_private": True})))
     assert "www.example.org: enter a web address" in service.add_url("www.example.org")
     added = service.add_url(f"{site}/page", "Metro", "2025-03-04")
     assert added.startswith("added") and "Tram line" in added
@@ -164,3 +190,59 @@ def test_feed_sniffing_is_quick_on_many_leading_comments():
     assert time.perf_counter() - t0 < 2  # terminates: a backtracking pattern took minutes
     assert looks_like_feed(b'<?xml version="1.0"?>\n<!-- a -->\n<rss version="2.0">')
     assert looks_like_feed(b"<!-- unclosed") is False
+
+
+def test_loopback_and_private_addresses_are_refused_by_default(site):
+    strict = web(fetch_private=False)
+    for url in (
+        f"{site}/page",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]:9/x",
+        "http://0.0.0.0:9/x",
+        "http://localhost:9/x",
+    ):
+        (result,) = strict.read(url)
+        assert result.article is None and "local or private address" in result.error, url
+
+
+def test_every_redirect_hop_is_checked(site, monkeypatch):
+    import index.web
+
+    # 127.0.0.1 counts as public here, so the test server is reached; 127.0.0.2 does not
+    monkeypatch.setattr(index.web, "_public", lambda address: address == "127.0.0.1")
+    strict = web(fetch_private=False)
+    (hop,) = strict.read(f"{site}/to-private")
+    assert "refused: 127.0.0.2 is a local or private address" in hop.error
+    (scheme,) = strict.read(f"{site}/to-file")
+    assert "not a web address (redirected to file:///etc/passwd)" in scheme.error
+    (loop,) = strict.read(f"{site}/loop")
+    assert "more than 5 redirects" in loop.error or "budget" in loop.error
+
+
+def test_connection_goes_to_the_checked_address(site, monkeypatch):
+    real = socket.getaddrinfo
+    asked = []
+
+    def resolve(host, *args, **kwargs):  # a name that resolves to the test server once
+        asked.append(host)
+        return real("127.0.0.1" if host == "news.example" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    port = site.rsplit(":", 1)[1]
+    (result,) = WEB.read(f"http://news.example:{port}/page")
+    assert result.article and "Tram line" in result.article.title
+    assert asked == ["news.example", "127.0.0.1"]  # the name once; then the checked address
+
+
+def test_a_slow_trickle_is_cut_at_the_deadline(site):
+    t0 = time.monotonic()
+    (result,) = web(fetch_timeout=2).read(f"{site}/trickle")
+    assert "no complete answer within 2 s" in result.error
+    assert time.monotonic() - t0 < 10  # the server would trickle for a minute
+
+
+def test_a_feed_fetches_within_its_budget(site):
+    results = list(web(fetch_max_requests=1).read(f"{site}/feed"))
+    tram = [r.article for r in results if r.article and "Tram" in r.article.title][0]
+    assert tram.text == "Short teaser."  # its page was not fetched: one request allowed
