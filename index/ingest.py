@@ -48,6 +48,42 @@ class Overrides:
         return replace(article, **changes) if changes else article
 
 
+@dataclass(frozen=True)
+class FieldLimits:
+    """Caps on what every article may carry, whatever it came from. A title or outlet over
+    its cap is shortened (it is copied into every passage and prompt); an id or address over
+    its cap fails the article (shortening would change what it names)."""
+
+    title_chars: int
+    source_chars: int
+    url_chars: int
+    id_chars: int
+    text_chars: int
+
+    def apply(self, article: Article) -> Article:
+        for name, value, cap in (
+            ("id", article.article_id, self.id_chars),
+            ("url", article.url, self.url_chars),
+            ("text", article.text, self.text_chars),
+        ):
+            if len(value) > cap:
+                raise IndexingError(
+                    f"the {name} is {len(value):,} characters long; at most {cap:,} are accepted"
+                )
+        title, source = (
+            _shorten(article.title, self.title_chars),
+            _shorten(article.source, self.source_chars),
+        )
+        if (title, source) == (article.title, article.source):
+            return article
+        return replace(article, title=title, source=source)
+
+
+def _shorten(value: str, cap: int) -> str:
+    value = " ".join(value.split()) if len(value) > cap else value
+    return value if len(value) <= cap else value[: cap - 1].rstrip() + "…"
+
+
 def embedding_text(article: Article, passage: str) -> str:
     """The title travels with every passage so that a passage is found by its topic too."""
     return f"{article.title}\n{passage}" if article.title else passage
@@ -75,12 +111,14 @@ class Ingestor:
         *,
         batch_chunks: int,
         max_file_bytes: int,
+        limits: FieldLimits,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.chunker = chunker
         self.batch_chunks = batch_chunks
         self.max_file_bytes = max_file_bytes
+        self.limits = limits
 
     def add(self, article: Article, origin: str = "") -> AddOutcome:
         (outcome,) = self.add_many([(article, origin)])
@@ -109,7 +147,19 @@ class Ingestor:
                 article = overrides.apply(result.article) if overrides else result.article
                 yield article, result.origin, ""
 
-    def add_many(self, items: Iterable[tuple]) -> Iterator[AddOutcome]:
+    def reindex(self, article_ids: Iterable[str]) -> Iterator[AddOutcome]:
+        """Chunk, embed and write again articles from the text their records keep (what
+        `check --repair` does for an article that lost chunks)."""
+        items: list[tuple] = []
+        for article_id in article_ids:
+            stored = self.store.get_article(article_id, with_text=True)
+            if stored is None:
+                items.append((None, article_id, "not in the index"))
+            else:
+                items.append((stored.article(), article_id))
+        yield from self.add_many(items, force=True)
+
+    def add_many(self, items: Iterable[tuple], force: bool = False) -> Iterator[AddOutcome]:
         """Outcomes in input order. Items are (article, origin) or (None, origin, error)."""
         pending: list[_Pending] = []
         waiting: list[AddOutcome | _Pending] = []  # outcomes held back to keep input order
@@ -120,7 +170,7 @@ class Ingestor:
             if article is None:
                 waiting.append(AddOutcome("failed", origin, reason=item[2]))
             else:
-                result = self._prepare(article, origin, ids, texts)
+                result = self._prepare(article, origin, ids, texts, force)
                 waiting.append(result)
                 if isinstance(result, _Pending):
                     pending.append(result)
@@ -129,10 +179,11 @@ class Ingestor:
                 pending, waiting = [], []
         yield from self._flush(pending, waiting)
 
-    def _prepare(self, article: Article, origin: str, ids: set, texts: set):
+    def _prepare(self, article: Article, origin: str, ids: set, texts: set, force: bool = False):
         try:
+            article = self.limits.apply(article)
             existing = self.store.get_article(article.id)
-            if existing and existing.content_hash == article.content_hash:
+            if existing and existing.content_hash == article.content_hash and not force:
                 return AddOutcome("unchanged", origin, article.id, article.title, existing.chunks)
             key = text_hash(article.text)
             if article.id in ids or (not article.article_id and key in texts):

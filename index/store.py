@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,29 @@ from .types import Article, Chunk, SearchHit, StoredArticle, text_hash
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
 
 
+@dataclass(frozen=True)
+class Health:
+    """What `check` found: chunks no reader may see, and articles missing chunks."""
+
+    articles: int
+    chunks: int
+    orphans: dict[str, int]  # article id -> chunks of an article that has no record
+    stale: dict[str, int]  # article id -> chunks of a version its record does not name
+    incomplete: list[str]  # articles whose record names more chunks than are stored
+
+    @property
+    def ok(self) -> bool:
+        return not (self.orphans or self.stale or self.incomplete)
+
+
 class ChromaStore:
-    """Chunks and articles in a Chroma client (persistent on disk, or a Chroma server)."""
+    """Chunks and articles in a Chroma client (persistent on disk, or a Chroma server).
+
+    Crash safety without transactions: a chunk is visible only while its article's record
+    names its version. A write stores the new chunks (invisible), then the record (the
+    switch, one upsert), then drops the old chunks; a removal drops the record first. So
+    whenever a writer dies, readers see each listed article once, in one version, and
+    nothing of an unlisted one; what it left behind is found and cleared by `check`."""
 
     def __init__(self, client: Any, prefix: str = "newsdesk") -> None:
         self.client = client
@@ -112,12 +134,68 @@ class ChromaStore:
             raise StoreError(f"cannot write article(s) {names}: {exc}") from exc
 
     def remove(self, article_id: str) -> bool:
-        if not self.articles.get(ids=[article_id], include=[])["ids"]:
+        """Removes whatever is stored under this id (record first, then every chunk, of any
+        version); False when there was nothing."""
+        had_record = bool(self.articles.get(ids=[article_id], include=[])["ids"])
+        where = {"article_id": article_id}
+        had_chunks = bool(self.chunks.get(where=where, limit=1, include=[])["ids"])
+        if not (had_record or had_chunks):
             return False
-        self.chunks.delete(where={"article_id": article_id})
         self.articles.delete(ids=[article_id])
+        self.chunks.delete(where=where)
         self._bump_revision()
         return True
+
+    # -- visibility and health --------------------------------------------------------------
+    def _versions(self, article_ids: Collection[str] | None = None) -> dict[str, str]:
+        """Article id -> the chunk version its record names (all articles when None)."""
+        if article_ids is not None and not article_ids:
+            return {}
+        ids = None if article_ids is None else list(dict.fromkeys(article_ids))
+        got = self.articles.get(ids=ids, include=["metadatas"])
+        return {
+            i: str((m or {}).get("content_hash", ""))[:12]
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+        }
+
+    def _visible(self, metas: Sequence[Any]) -> list[bool]:
+        versions = self._versions([m["article_id"] for m in metas])
+        return [versions.get(m["article_id"]) == m.get("version") for m in metas]
+
+    def check(self) -> Health:
+        versions = self._versions()
+        orphans: dict[str, int] = {}
+        stale: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        total = 0
+        for _, _, metas in self.iter_chunks(visible_only=False, with_text=False):
+            for m in metas:
+                total += 1
+                aid = m["article_id"]
+                if aid not in versions:
+                    orphans[aid] = orphans.get(aid, 0) + 1
+                elif m.get("version") != versions[aid]:
+                    stale[aid] = stale.get(aid, 0) + 1
+                else:
+                    counts[aid] = counts.get(aid, 0) + 1
+        got = self.articles.get(include=["metadatas"])
+        incomplete = [
+            i
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            if counts.get(i, 0) < int((m or {}).get("chunks", 0))
+        ]
+        return Health(len(versions), total, orphans, stale, sorted(incomplete))
+
+    def clear_invisible(self, health: Health) -> int:
+        """Deletes the orphan and stale chunks `health` found; returns how many."""
+        versions = self._versions(list(health.stale))
+        for aid in health.orphans:
+            self.chunks.delete(where={"article_id": aid})
+        for aid, version in versions.items():
+            self.chunks.delete(where={"$and": [{"article_id": aid}, {"version": {"$ne": version}}]})
+        if health.orphans or health.stale:
+            self._bump_revision()
+        return sum(health.orphans.values()) + sum(health.stale.values())
 
     # -- search -----------------------------------------------------------------------------
     def search(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[SearchHit]:
@@ -130,37 +208,51 @@ class ChromaStore:
             where=where,
             include=["documents", "metadatas", "distances"],
         )
-        return [
-            _hit(cid, doc, meta, 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(
-                res["ids"][0],
-                res["documents"][0],
-                res["metadatas"][0],
-                res["distances"][0],
-                strict=True,
-            )
-        ]
+        rows = zip(
+            res["ids"][0],
+            res["documents"][0],
+            res["metadatas"][0],
+            res["distances"][0],
+            self._visible(res["metadatas"][0]),
+            strict=True,
+        )
+        return [_hit(cid, doc, meta, 1.0 - float(dist)) for cid, doc, meta, dist, ok in rows if ok]
 
-    def iter_chunks(self, page: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict]]]:
-        """Every chunk as pages of (ids, texts, metadata)."""
+    def iter_chunks(
+        self, page: int = 5000, visible_only: bool = True, with_text: bool = True
+    ) -> Iterator[tuple[list[str], list[str], list[dict]]]:
+        """Every (visible) chunk as pages of (ids, texts, metadata)."""
+        versions = self._versions() if visible_only else {}
+        include = ["documents", "metadatas"] if with_text else ["metadatas"]
         offset = 0
         while True:
-            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            got = self.chunks.get(include=include, limit=page, offset=offset)
             if not got["ids"]:
                 return
-            yield got["ids"], got["documents"], got["metadatas"]
             offset += len(got["ids"])
+            texts = got["documents"] if with_text else [""] * len(got["ids"])
+            rows = list(zip(got["ids"], texts, got["metadatas"], strict=True))
+            if visible_only:
+                rows = [r for r in rows if versions.get(r[2]["article_id"]) == r[2].get("version")]
+            yield [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
     def get_chunks(self, ids: Sequence[str]) -> list[tuple[SearchHit, np.ndarray]]:
         """The chunks with these ids (those still stored) with their vectors; score is 0."""
         if not ids:
             return []
         got = self.chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        rows = zip(
+            got["ids"],
+            got["documents"],
+            got["metadatas"],
+            got["embeddings"],
+            self._visible(got["metadatas"]),
+            strict=True,
+        )
         return [
             (_hit(cid, doc, meta, 0.0), np.asarray(vec, dtype=np.float32))
-            for cid, doc, meta, vec in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            )
+            for cid, doc, meta, vec, ok in rows
+            if ok
         ]
 
     @staticmethod
@@ -202,6 +294,7 @@ def _stored(article_id: str, meta: dict[str, Any], text: str) -> StoredArticle:
         chunks=int(meta.get("chunks", 0)),
         content_hash=meta.get("content_hash", ""),
         text=text,
+        extra=json.loads(meta.get("extra") or "{}"),
     )
 
 

@@ -66,6 +66,12 @@ class StoredArticle:
     chunks: int
     content_hash: str
     text: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def article(self) -> Article:
+        """The article as it was added (`text` must have been read)."""
+        return Article(self.title, self.text, self.source, self.published_at, self.url,
+                       self.article_id, dict(self.extra))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import click
 from index.errors import IndexingError, ReadError
 from index.ingest import AddOutcome, Overrides
 from index.readers import expand_paths, normalise_date
+from index.store import Health
 from index.web import is_url
 from qa.citations import MARKER
 from qa.errors import QAError
@@ -164,6 +165,48 @@ def remove(ctx, ids: tuple[str, ...]):
             click.echo(f"not found  {article_id}", err=True)
     if missing:
         ctx.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Clear what a crashed writer left and re-index articles that lost passages.",
+)
+@click.pass_context
+def check(ctx, repair: bool):
+    """Check the index: passages no reader can see, articles missing passages."""
+    container = _container(ctx)
+    health = container.store.check()
+    click.echo(_health_line(health))
+    if health.ok:
+        return
+    if not repair:
+        click.echo("run `newsdesk check --repair` to fix it", err=True)
+        ctx.exit(1)
+    cleared = container.store.clear_invisible(health)
+    outcomes = list(container.ingestor.reindex(health.incomplete))
+    for out in outcomes:
+        click.echo(out.line())
+    after = container.store.check()
+    click.echo(
+        f"repaired: {cleared} invisible passages cleared, {len(outcomes)} articles "
+        f"re-indexed; now {_health_line(after)}"
+    )
+    if not after.ok:
+        ctx.exit(1)
+
+
+def _health_line(h: Health) -> str:
+    problems = [
+        f"{sum(h.orphans.values())} passages of {len(h.orphans)} unlisted articles"
+        if h.orphans
+        else "",
+        f"{sum(h.stale.values())} passages of old versions" if h.stale else "",
+        f"{len(h.incomplete)} articles missing passages" if h.incomplete else "",
+    ]
+    found = "; ".join(p for p in problems if p) or "ok"
+    return f"{h.articles} articles, {h.chunks} passages: {found}"
 
 
 @cli.command()
