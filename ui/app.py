@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
@@ -14,6 +15,7 @@ from index.web import is_url
 from qa.errors import QAError
 from qa.types import Answer, Delta, Done
 
+from .access import Access
 from .container import Container
 from .render import (
     CSS,
@@ -32,9 +34,17 @@ PROGRESS = gr.Progress()  # a Progress default is how Gradio knows to report pro
 class ChatService:
     """What the UI calls: questions, additions and the library, one model use at a time."""
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, access: Access | None = None) -> None:
         self.container = container
+        self.access = access or Access.from_settings(container.settings)
         self.lock = threading.Lock()
+
+    def _denied(self, key: str, request: gr.Request | None) -> str:
+        """ "" when this caller may write; else the line to show."""
+        username = getattr(request, "username", None) if request is not None else None
+        if self.access.may_write(key, username):
+            return ""
+        return AddOutcome("failed", "write", reason="a valid write key is needed").line()
 
     def status_line(self) -> str:
         articles = self.container.store.list_articles()
@@ -86,7 +96,18 @@ class ChatService:
             texts[c.article_id] = stored.text if stored else ""
         return texts
 
-    def add_text(self, title: str, text: str, source: str, date: str, url: str) -> str:
+    def add_text(
+        self,
+        title: str,
+        text: str,
+        source: str,
+        date: str,
+        url: str,
+        key: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> str:
+        if denied := self._denied(key, request):
+            return denied
         form = {"title": title, "text": text, "source": source, "published_at": date, "url": url}
         try:
             article = article_from_record(form, "pasted article")
@@ -96,8 +117,17 @@ class ChatService:
             return self.container.ingestor.add(article, "pasted article").line()
 
     def add_files(
-        self, paths: list[str] | None, source: str = "", date: str = "", progress=PROGRESS
+        self,
+        paths: list[str] | None,
+        source: str = "",
+        date: str = "",
+        key: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
+        progress=PROGRESS,
     ) -> str:
+        if denied := self._denied(key, request):
+            _remove_uploads(paths)
+            return denied
         if not paths:
             return "no files chosen"
         try:
@@ -109,11 +139,24 @@ class ChatService:
             for i, path in enumerate(paths):
                 progress((i, len(paths)), desc=f"Adding {Path(path).name}")
                 for out in self.container.ingestor.add_file(Path(path), overrides):
+                    # the upload's temporary path is the server's business: name the file
+                    out = replace(out, origin=out.origin.replace(str(path), Path(path).name))
                     lines.append(out.line())
                     progress((i, len(paths)), desc=f"{len(lines)} articles done")
+        _remove_uploads(paths)
         return "\n".join(lines)
 
-    def add_url(self, url: str, source: str = "", date: str = "", progress=PROGRESS) -> str:
+    def add_url(
+        self,
+        url: str,
+        source: str = "",
+        date: str = "",
+        key: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
+        progress=PROGRESS,
+    ) -> str:
+        if denied := self._denied(key, request):
+            return denied
         url = (url or "").strip()
         if not is_url(url):
             reason = "enter a web address starting with http:// or https://"
@@ -146,7 +189,15 @@ class ChatService:
         current = (ids or "").split()
         return " ".join(current + [picked] if picked and picked not in current else current)
 
-    def delete(self, ids: str, confirmed: bool) -> str:
+    def delete(
+        self,
+        ids: str,
+        confirmed: bool,
+        key: str = "",
+        request: gr.Request = None,  # type: ignore[assignment]
+    ) -> str:
+        if denied := self._denied(key, request):
+            return denied
         wanted = [i.strip() for i in (ids or "").replace(",", " ").split() if i.strip()]
         if not wanted:
             return "enter the ids of the articles to delete"
@@ -158,8 +209,19 @@ class ChatService:
         return f"deleted {len(done)}" + (f"; not found: {', '.join(missing)}" if missing else "")
 
 
+def _remove_uploads(paths: list[str] | None) -> None:
+    """Uploaded files are read once; Gradio's temporary copies go right after."""
+    from gradio.utils import get_upload_folder
+
+    uploads = Path(get_upload_folder()).resolve()
+    for path in paths or []:
+        if Path(path).resolve().is_relative_to(uploads):
+            Path(path).unlink(missing_ok=True)
+
+
 def build_app(service: ChatService) -> gr.Blocks:
-    with gr.Blocks(title="Newsdesk") as app:
+    # uploads and other temporary files older than an hour are removed every hour
+    with gr.Blocks(title="Newsdesk", delete_cache=(3600, 3600)) as app:
         gr.Markdown("## Newsdesk\nAsk about your news articles; every answer cites its sources.")
         status = gr.Markdown(service.status_line())
         with gr.Tab("Chat"):
@@ -201,14 +263,26 @@ def _chat_tab(service: ChatService) -> None:
     stop.click(None, cancels=[asked, submitted])
 
 
+def _write_key(service: ChatService) -> gr.Textbox:
+    """The write key field, shown when the operator set a write token."""
+    return gr.Textbox(
+        label="Write key",
+        type="password",
+        visible=bool(service.access.write_token),
+        placeholder="needed to add or delete",
+    )
+
+
 def _add_tab(service: ChatService) -> list:
     """The three ways to add articles; returns their events (the status line follows them)."""
+    key = _write_key(service)
+    limits = service.container.settings
     with gr.Row():
-        title = gr.Textbox(label="Title")
-        outlet = gr.Textbox(label="Outlet")
-        date = gr.Textbox(label="Date (YYYY-MM-DD)")
-        url = gr.Textbox(label="URL")
-    text = gr.Textbox(label="Article text", lines=8)
+        title = gr.Textbox(label="Title", max_length=limits.max_title_chars)
+        outlet = gr.Textbox(label="Outlet", max_length=limits.max_outlet_chars)
+        date = gr.Textbox(label="Date (YYYY-MM-DD)", max_length=40)
+        url = gr.Textbox(label="URL", max_length=limits.max_url_chars)
+    text = gr.Textbox(label="Article text", lines=8, max_length=limits.max_file_bytes)
     add_btn = gr.Button("Add pasted article", variant="primary")
     files = gr.File(
         label="Or upload files (.txt .md .html .json .jsonl .rss .atom)",
@@ -221,13 +295,18 @@ def _add_tab(service: ChatService) -> list:
             label="Or a web address: an article page or an RSS/Atom feed",
             placeholder="https://…",
             scale=4,
+            max_length=limits.max_url_chars,
         )
         fetch_btn = gr.Button("Fetch and add", scale=1)
     result = gr.Textbox(label="Result", lines=4, interactive=False)
     return [
-        add_btn.click(service.add_text, [title, text, outlet, date, url], result, api_name="add"),
-        upload_btn.click(service.add_files, [files, outlet, date], result, api_name="add_files"),
-        fetch_btn.click(service.add_url, [address, outlet, date], result, api_name="add_url"),
+        add_btn.click(
+            service.add_text, [title, text, outlet, date, url, key], result, api_name="add"
+        ),
+        upload_btn.click(
+            service.add_files, [files, outlet, date, key], result, api_name="add_files"
+        ),
+        fetch_btn.click(service.add_url, [address, outlet, date, key], result, api_name="add_url"),
     ]
 
 
@@ -241,18 +320,29 @@ def _library_tab(service: ChatService):
     )
     ids = gr.Textbox(label="Ids to delete (space separated; click a row to add it)")
     sure = gr.Checkbox(label="Yes, delete these articles")
+    key = _write_key(service)
     delete = gr.Button("Delete", variant="stop")
     outcome = gr.Markdown()
     search.change(service.library, search, table, api_visibility="private")
     table.select(service.pick, ids, ids, api_visibility="private")
-    deleted = delete.click(service.delete, [ids, sure], outcome, api_name="delete")
+    deleted = delete.click(service.delete, [ids, sure, key], outcome, api_name="delete")
     deleted.then(service.library, search, table, api_visibility="private")
     return search, table, deleted
 
 
 def serve(container: Container, host: str, port: int) -> None:
-    service = ChatService(container)
+    """Serve the app; refuses an open server on an address others can reach."""
+    s = container.settings
+    access = Access.from_settings(s)
+    access.check_server(host, s.allow_open)
+    service = ChatService(container, access)
     container.answerer  # load the model before the first question  # noqa: B018
-    build_app(service).queue(default_concurrency_limit=1).launch(
-        server_name=host, server_port=port, show_error=True, css=CSS
+    app = build_app(service)
+    app.queue(default_concurrency_limit=1, max_size=s.queue_size).launch(
+        server_name=host,
+        server_port=port,
+        show_error=False,  # exceptions stay in the server log; the page says "Error"
+        css=CSS,
+        auth=access.login if access.users else None,
+        max_file_size=s.max_file_bytes,
     )
