@@ -173,7 +173,8 @@ def test_feed_file_is_read_like_a_feed_address(tmp_path):
 def test_app_adds_a_page_by_address(site, settings, make_container):
     from ui.app import ChatService
 
-    service = ChatService(make_container(settings.model_copy(update={"fetch_private": True})))
+    values = {"data_dir": settings.data_dir, "fetch_private": True}
+    service = ChatService(make_container(Settings.load(values, env={})))
     assert "www.example.org: enter a web address" in service.add_url("www.example.org")
     added = service.add_url(f"{site}/page", "Metro", "2025-03-04")
     assert added.startswith("added") and "Tram line" in added
