@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -32,20 +33,29 @@ class Embedder(ABC):
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """A sentence-transformers model loaded from a local folder (never from a hub)."""
+    """A sentence-transformers model loaded from a local folder (never from a hub), on first
+    use: commands that only read or refuse their inputs never pay for torch."""
 
     def __init__(self, model_path: str, batch_size: int, threads: int | None = None) -> None:
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.threads = threads
+
+    @cached_property
+    def model(self):
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if threads:
-            torch.set_num_threads(threads)
-        self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+
+    @cached_property
+    def dimension(self) -> int:  # type: ignore[override]
         dimension = self.model.get_embedding_dimension()
         if not dimension:
-            raise ValueError(f"{model_path} does not say its embedding size")
-        self.dimension = int(dimension)
-        self.batch_size = batch_size
+            raise ValueError(f"{self.model_path} does not say its embedding size")
+        return int(dimension)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One encoder call for all texts: it sorts them by length, so batches pad little."""

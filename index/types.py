@@ -70,8 +70,15 @@ class StoredArticle:
 
     def article(self) -> Article:
         """The article as it was added (`text` must have been read)."""
-        return Article(self.title, self.text, self.source, self.published_at, self.url,
-                       self.article_id, dict(self.extra))  # fmt: skip
+        return Article(
+            self.title,
+            self.text,
+            self.source,
+            self.published_at,
+            self.url,
+            self.article_id,
+            dict(self.extra),
+        )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from qa.citations import MARKER
 from qa.errors import QAError
 from qa.types import Answer, Delta, Done
 
+from .access import Access
 from .cli_bench import bench
 from .cli_eval import eval_
 from .container import Container
@@ -101,7 +102,9 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
     chunks = 0
     started = time.perf_counter()
     show_bar = len(targets) >= 10 and sys.stderr.isatty()
-    with click.progressbar(targets, label="Adding", file=sys.stderr, hidden=not show_bar) as bar:
+    lock = container.write_lock("newsdesk add", _tell)
+    bar_ = click.progressbar(targets, label="Adding", file=sys.stderr, hidden=not show_bar)
+    with lock, bar_ as bar:
         for target, missing in bar:
             outcomes: Iterable[AddOutcome]
             if missing:
@@ -155,14 +158,15 @@ def list_(ctx, as_json: bool):
 @click.pass_context
 def remove(ctx, ids: tuple[str, ...]):
     """Remove articles (and all their passages) by id."""
-    store = _container(ctx).store
+    container = _container(ctx)
     missing = 0
-    for article_id in ids:
-        if store.remove(article_id):
-            click.echo(f"removed    {article_id}")
-        else:
-            missing += 1
-            click.echo(f"not found  {article_id}", err=True)
+    with container.write_lock("newsdesk remove", _tell):
+        for article_id in ids:
+            if container.store.remove(article_id):
+                click.echo(f"removed    {article_id}")
+            else:
+                missing += 1
+                click.echo(f"not found  {article_id}", err=True)
     if missing:
         ctx.exit(1)
 
@@ -184,8 +188,10 @@ def check(ctx, repair: bool):
     if not repair:
         click.echo("run `newsdesk check --repair` to fix it", err=True)
         ctx.exit(1)
-    cleared = container.store.clear_invisible(health)
-    outcomes = list(container.ingestor.reindex(health.incomplete))
+    with container.write_lock("newsdesk check --repair", _tell):
+        health = container.store.check()  # again, now that no one else writes
+        cleared = container.store.clear_invisible(health)
+        outcomes = list(container.ingestor.reindex(health.incomplete))
     for out in outcomes:
         click.echo(out.line())
     after = container.store.check()
@@ -195,6 +201,10 @@ def check(ctx, repair: bool):
     )
     if not after.ok:
         ctx.exit(1)
+
+
+def _tell(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _health_line(h: Health) -> str:
@@ -274,12 +284,14 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
     from .samples import index_samples
 
     container = _container(ctx)
-    if samples_if_empty and container.store.count_articles() == 0:
-        for out in index_samples(container.ingestor):
-            click.echo(out.line())
     s = container.settings
-    click.echo(f"Newsdesk on http://{host or s.host}:{port or s.port}")
-    serve_app(container, host or s.host, port or s.port)
+    Access.from_settings(s).check_server(host or s.host, s.allow_open)  # before any work
+    with container.write_lock("newsdesk serve"):  # held while it runs
+        if samples_if_empty and container.store.count_articles() == 0:
+            for out in index_samples(container.ingestor):
+                click.echo(out.line())
+        click.echo(f"Newsdesk on http://{host or s.host}:{port or s.port}")
+        serve_app(container, host or s.host, port or s.port)
 
 
 @cli.command("prepare-model")

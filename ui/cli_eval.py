@@ -79,7 +79,8 @@ def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides, 
         settings = Settings.load(values, env={})
         factory = state.get("factory") or Container
         container = factory(settings)
-        _index(container, articles)
+        with container.write_lock("newsdesk eval", lambda m: click.echo(m, err=True)):
+            _index(container, articles)
         answerer = None if retrieval_only else container.answerer
         evaluation = Evaluation(container.retriever, answerer)
         records = _run(evaluation, qs, answered=not retrieval_only)

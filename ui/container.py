@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from pathlib import Path
 
 from index.chunking import Chunker
 from index.embedding import Embedder
 from index.ingest import FieldLimits, Ingestor
+from index.lock import WriteLock
 from index.store import ChromaStore
 from index.web import FetchLimits, WebReader
 from qa.answering import Answerer, AnswerPolicy
@@ -61,6 +63,15 @@ class Container:
             s.data_dir.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(str(s.data_dir / "chroma"), settings=chroma_settings)
         return ChromaStore(client)
+
+    def write_lock(
+        self, holder: str, on_wait: Callable[[str], None] | None = None
+    ) -> AbstractContextManager:
+        """Held while writing to an on-disk index (one writer at a time across processes);
+        nothing to hold with a Chroma server, which serialises writers itself."""
+        if self.settings.chroma_host:
+            return nullcontext()
+        return WriteLock(self.settings.data_dir, holder, self.settings.lock_wait, on_wait)
 
     @cached_property
     def embedder(self) -> Embedder:

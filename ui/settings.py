@@ -52,6 +52,12 @@ class Settings(BaseModel):
     )
     chroma_host: str | None = Field(None, description="Use a Chroma server instead of DATA_DIR.")
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
+    lock_wait: float = Field(
+        300.0,
+        ge=0,
+        description="Seconds a writing command waits for another one writing to the same "
+        "data dir (a running server is never waited for).",
+    )
     chunk_chars: int = Field(700, ge=50, le=20000, description="Largest passage, in characters.")
     chunk_overlap: int = Field(
         150, ge=0, description="Characters of trailing sentences repeated (< chunk_chars)."
