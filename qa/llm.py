@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import queue
+import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -67,6 +69,7 @@ class LlamaCppLLM(LLM):
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"cannot load model {model_path}: {exc}") from exc
         self.context_window = n_ctx
+        self._lock = threading.Lock()  # one prompt at a time in the model's context
         self.render, self.stops = self._formatter(chat_format)
         self._yes = self._first_tokens(("yes", "Yes", " yes", " Yes", "YES"))
         self._no = self._first_tokens(("no", "No", " no", " No", "NO"))
@@ -121,28 +124,53 @@ class LlamaCppLLM(LLM):
     def stream(
         self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()
     ) -> Iterator[str]:
+        """Generates in a worker thread that holds the model only while it works: it lets go
+        when the reply is done, fails, or the reader goes away (closes this generator), even
+        if the reader never comes back for the rest."""
+        tokens = self._tokens(messages)
+        pieces: queue.SimpleQueue[str | Exception | None] = queue.SimpleQueue()
+        cancelled = threading.Event()
+
+        def generate() -> None:
+            with self._lock:
+                try:
+                    chunks: Iterator[Any] = self.llama.create_completion(  # type: ignore[assignment]
+                        tokens,
+                        max_tokens=max_tokens,
+                        temperature=0.0,
+                        top_k=1,
+                        stop=[*stop, *self.stops],
+                        stream=True,
+                    )
+                    for chunk in chunks:
+                        if cancelled.is_set():
+                            break
+                        if piece := chunk["choices"][0]["text"]:
+                            pieces.put(piece)
+                except RuntimeError as exc:
+                    pieces.put(ModelError(f"generation failed: {exc}"))
+                finally:
+                    pieces.put(None)
+
+        threading.Thread(target=generate, name="llama-generate", daemon=True).start()
         try:
-            chunks: Iterator[Any] = self.llama.create_completion(  # type: ignore[assignment]
-                self._tokens(messages),
-                max_tokens=max_tokens,
-                temperature=0.0,
-                top_k=1,
-                stop=[*stop, *self.stops],
-                stream=True,
-            )
-            for chunk in chunks:
-                piece = chunk["choices"][0]["text"]
-                if piece:
-                    yield piece
-        except RuntimeError as exc:
-            raise ModelError(f"generation failed: {exc}") from exc
+            while (item := pieces.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            cancelled.set()
 
     def yes_probability(self, messages: Messages) -> float:
         """Evaluate the prompt once (reusing the cached prefix) and compare the next-token
         weights of the yes and no tokens."""
+        tokens = self._tokens(messages)
+        with self._lock:
+            return self._yes_probability(tokens)
+
+    def _yes_probability(self, tokens: list[int]) -> float:
         import numpy as np
 
-        tokens = self._tokens(messages)
         llama = self.llama
         cached = llama.input_ids[: llama.n_tokens].tolist()
         common = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
@@ -28,7 +29,14 @@ from .render import (
 )
 from .samples import EXAMPLE_QUESTIONS
 
-PROGRESS = gr.Progress()  # a Progress default is how Gradio knows to report progress
+PROGRESS = gr.Progress()
+# Questions wait for the one in-process model in Gradio's queue, which shows each its place;
+# writes have their own line, so an add does not wait behind every question.
+MODEL_QUEUE: dict[str, Any] = {"concurrency_id": "model", "concurrency_limit": 1}
+WRITE_QUEUE: dict[str, Any] = {
+    "concurrency_id": "write",
+    "concurrency_limit": 1,
+}  # a Progress default is how Gradio knows to report progress
 
 
 class ChatService:
@@ -37,7 +45,9 @@ class ChatService:
     def __init__(self, container: Container, access: Access | None = None) -> None:
         self.container = container
         self.access = access or Access.from_settings(container.settings)
-        self.lock = threading.Lock()
+        # one write at a time in this process; the model guards itself, and Gradio's queue
+        # (the "model" group) answers one question at a time, showing each its place in line
+        self.write_lock = threading.Lock()
 
     def _denied(self, key: str, request: gr.Request | None) -> str:
         """ "" when this caller may write; else the line to show."""
@@ -65,12 +75,11 @@ class ChatService:
             {"role": "user", "content": inert(message)},
             {"role": "assistant", "content": ""},
         ]
-        with self.lock:
-            try:
-                yield from self._answer(message, history, turns)
-            except QAError as exc:  # a question too long, a model failure: one line
-                history[-1] = {"role": "assistant", "content": error_html(str(exc))}
-                yield history, "", turns
+        try:
+            yield from self._answer(message, history, turns)
+        except QAError as exc:  # a question too long, a model failure: one line
+            history[-1] = {"role": "assistant", "content": error_html(str(exc))}
+            yield history, "", turns
 
     def _answer(self, message: str, history: list[dict], turns: list):
         standalone = self.container.rewriter.rewrite(message, turns)
@@ -113,7 +122,7 @@ class ChatService:
             article = article_from_record(form, "pasted article")
         except ReadError as exc:
             return AddOutcome("failed", "pasted article", reason=exc.reason).line()
-        with self.lock:
+        with self.write_lock:
             return self.container.ingestor.add(article, "pasted article").line()
 
     def add_files(
@@ -135,7 +144,7 @@ class ChatService:
         except ReadError as exc:
             return AddOutcome("failed", "date", reason=exc.reason).line()
         lines: list[str] = []
-        with self.lock:
+        with self.write_lock:
             for i, path in enumerate(paths):
                 progress((i, len(paths)), desc=f"Adding {Path(path).name}")
                 for out in self.container.ingestor.add_file(Path(path), overrides):
@@ -168,7 +177,7 @@ class ChatService:
         progress(0.1, desc="Fetching")
         results = list(self.container.web.read(url))  # fetch outside the lock
         progress(0.5, desc=f"Embedding {len(results)} article(s)")
-        with self.lock:
+        with self.write_lock:
             outcomes = self.container.ingestor.add_results(results, overrides)
             lines = [out.line() for out in outcomes]
         return "\n".join(lines)
@@ -203,7 +212,7 @@ class ChatService:
             return "enter the ids of the articles to delete"
         if not confirmed:
             return "tick the confirmation box to delete " + ", ".join(wanted)
-        with self.lock:
+        with self.write_lock:
             done = [i for i in wanted if self.container.store.remove(i)]
         missing = sorted(set(wanted) - set(done))
         return f"deleted {len(done)}" + (f"; not found: {', '.join(missing)}" if missing else "")
@@ -254,8 +263,8 @@ def _chat_tab(service: ChatService) -> None:
     sources = gr.HTML(elem_id="nd-sources")
     turns = gr.State([])
     io = ([question, chatbot, turns], [chatbot, sources, turns])
-    asked = send.click(service.chat, *io, api_name="chat")
-    submitted = question.submit(service.chat, *io, api_visibility="private")
+    asked = send.click(service.chat, *io, api_name="chat", **MODEL_QUEUE)
+    submitted = question.submit(service.chat, *io, api_visibility="private", **MODEL_QUEUE)
     for event in (asked, submitted):
         event.then(lambda: "", None, question, api_visibility="private")
     clear = gr.Button("New conversation", size="sm")
@@ -301,12 +310,22 @@ def _add_tab(service: ChatService) -> list:
     result = gr.Textbox(label="Result", lines=4, interactive=False)
     return [
         add_btn.click(
-            service.add_text, [title, text, outlet, date, url, key], result, api_name="add"
+            service.add_text,
+            [title, text, outlet, date, url, key],
+            result,
+            api_name="add",
+            **WRITE_QUEUE,
         ),
         upload_btn.click(
-            service.add_files, [files, outlet, date, key], result, api_name="add_files"
+            service.add_files,
+            [files, outlet, date, key],
+            result,
+            api_name="add_files",
+            **WRITE_QUEUE,
         ),
-        fetch_btn.click(service.add_url, [address, outlet, date, key], result, api_name="add_url"),
+        fetch_btn.click(
+            service.add_url, [address, outlet, date, key], result, api_name="add_url", **WRITE_QUEUE
+        ),
     ]
 
 
@@ -325,7 +344,9 @@ def _library_tab(service: ChatService):
     outcome = gr.Markdown()
     search.change(service.library, search, table, api_visibility="private")
     table.select(service.pick, ids, ids, api_visibility="private")
-    deleted = delete.click(service.delete, [ids, sure, key], outcome, api_name="delete")
+    deleted = delete.click(
+        service.delete, [ids, sure, key], outcome, api_name="delete", **WRITE_QUEUE
+    )
     deleted.then(service.library, search, table, api_visibility="private")
     return search, table, deleted
 
@@ -338,7 +359,7 @@ def serve(container: Container, host: str, port: int) -> None:
     service = ChatService(container, access)
     container.answerer  # load the model before the first question  # noqa: B018
     app = build_app(service)
-    app.queue(default_concurrency_limit=1, max_size=s.queue_size).launch(
+    app.queue(default_concurrency_limit=4, max_size=s.queue_size).launch(
         server_name=host,
         server_port=port,
         show_error=False,  # exceptions stay in the server log; the page says "Error"
