@@ -3,6 +3,7 @@ built the way the app builds them: from settings, through the container."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -56,3 +57,10 @@ def run_cli(make_container) -> Callable[..., Result]:
         return runner.invoke(cli, list(args), obj={"factory": make_container})
 
     return run
+
+
+@pytest.fixture(scope="session")
+def real_env(tmp_path_factory) -> dict[str, str]:
+    """Environment for the real parts on a fresh data dir (the assembled model is shared)."""
+    data_dir = tmp_path_factory.mktemp("newsdesk-data")
+    return {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir)}

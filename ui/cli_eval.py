@@ -136,12 +136,18 @@ def _run(evaluation: Evaluation, questions, answered: bool) -> list[dict]:
         rows = [r for r in records if r["evidence_article_ids"]]
         return f"hit@5 {sum(r['retrieval']['any_hit@5'] for r in rows)}/{len(rows)}"
 
+    logged = not sys.stderr.isatty()  # a log gets a line every LOG_EVERY questions instead
     with click.progressbar(
-        questions, label="Questions", file=sys.stderr, item_show_func=running
+        questions, label="Questions", file=sys.stderr, item_show_func=running, hidden=logged
     ) as bar:
         for q in bar:
             records.append(evaluation.one(q))
+            if logged and (len(records) % LOG_EVERY == 0 or len(records) == len(questions)):
+                click.echo(f"questions {len(records)}/{len(questions)}: {running(None)}", err=True)
     return records
+
+
+LOG_EVERY = 10
 
 
 def _fmt(value: Any) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
@@ -17,13 +16,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
-
-
-@pytest.fixture(scope="session")
-def real_env(tmp_path_factory) -> dict[str, str]:
-    """Environment for a fresh data dir (the assembled model cache is shared)."""
-    data_dir = tmp_path_factory.mktemp("newsdesk-data")
-    return {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir)}
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,162 @@
+"""A real `newsdesk serve` on a loopback port, tried as an attacker and a crowd would:
+writes without the key, fetches of internal addresses, an oversize upload, a page built to
+make pattern matching backtrack, and 20 people asking at once while someone adds."""
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from gradio_client import Client, handle_file
+
+from ui.servers import free_port, running
+
+pytestmark = pytest.mark.integration
+KEY = "test-write-key"
+
+
+@pytest.fixture(scope="module")
+def attacker():
+    """A loopback site that records what is asked of it."""
+    asked: list[str] = []
+    article = (
+        "<html><body><article><h1>Ferry timetable</h1><p>"
+        + "The ferry leaves the harbour every hour from six in the morning. " * 20
+        + "</p></article></body></html>"
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            asked.append(self.path)
+            body = (b"<!---->" * 5000 + article.encode()) if self.path == "/redos" else b"secret"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def served(real_env, tmp_path_factory):
+    data = tmp_path_factory.mktemp("attack-data")
+    env = {
+        **real_env,
+        "NEWSDESK_DATA_DIR": str(data),
+        "NEWSDESK_WRITE_TOKEN": KEY,
+        "NEWSDESK_MAX_FILE_MB": "1",
+    }
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--samples-if-empty"]
+    log = tmp_path_factory.mktemp("attack-log") / "serve.log"
+    with running(cmd, url + "config", env=env, log=log, timeout=300):
+        yield url, env
+
+
+def listed(env) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return [a["title"] for a in json.loads(done.stdout)]
+
+
+def test_writes_without_the_key_are_refused(served):
+    url, env = served
+    client = Client(url, verbose=False)
+    before = listed(env)
+    line = client.predict(
+        "Intruder", "Text from someone without the key.", "", "", "", "", api_name="/add"
+    )
+    assert line.startswith("failed") and "write key" in line
+    assert "write key" in client.predict(before and "x", True, "wrong", api_name="/delete")
+    assert listed(env) == before
+    added = client.predict(
+        "Keyed story", "The keyed story is about the night ferry.", "", "", "", KEY, api_name="/add"
+    )
+    assert added.startswith("added")
+
+
+def test_internal_addresses_are_never_fetched(served, attacker):
+    url, _ = served
+    site, asked = attacker
+    client = Client(url, verbose=False)
+    for target in (
+        f"{site}/secret",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://10.0.0.1/",
+    ):
+        line = client.predict(target, "", "", KEY, api_name="/add_url")
+        assert "local or private address" in line, line
+    assert asked == []  # nothing reached the loopback site
+
+
+def test_oversize_upload_is_refused_before_it_is_read(served, tmp_path):
+    url, env = served
+    big = tmp_path / "big.txt"
+    big.write_text("Big story\n" + "All work and no play. " * 100_000)  # 2.2 MB > 1 MB
+    before = listed(env)
+    with pytest.raises(Exception, match="(?i)file|size|large|limit"):
+        Client(url, verbose=False).predict(
+            [handle_file(str(big))], "", "", KEY, api_name="/add_files"
+        )
+    assert listed(env) == before
+
+
+def test_a_page_built_to_backtrack_is_read_quickly(real_env, attacker, tmp_path):
+    site, _ = attacker
+    env = {**real_env, "NEWSDESK_DATA_DIR": str(tmp_path / "d"), "NEWSDESK_FETCH_PRIVATE": "1"}
+    t0 = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "add", f"{site}/redos"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert "Ferry timetable" in done.stdout
+    assert time.monotonic() - t0 < 120  # the embedder's load included; it never hangs
+
+
+def test_twenty_people_asking_at_once_all_get_answers_and_an_add_lands(served):
+    url, _ = served
+    clients = [Client(url, verbose=False) for _ in range(20)]
+    jobs = [
+        c.submit("How many homes will the Kestrel Bay wind farm power?", [], api_name="/chat")
+        for c in clients
+    ]
+    time.sleep(1)
+    added = Client(url, verbose=False).submit(
+        "Crowd story",
+        "The crowd story is about a busy ferry on Sunday.",
+        "",
+        "",
+        "",
+        KEY,
+        api_name="/add",
+    )
+    places = set()
+    deadline = time.monotonic() + 900
+    while not all(j.done() for j in jobs) and time.monotonic() < deadline:
+        places |= {j.status().rank for j in jobs if j.status().rank is not None}
+        time.sleep(0.5)
+    assert added.done() and added.result().startswith("added")
+    assert max(places, default=0) >= 5  # people waiting were told their place in line
+    answers = [j.result(timeout=60)[0][-1]["content"] for j in jobs]
+    assert all("nd-answer" in a or "nd-refusal" in a for a in answers)
+    assert sum("90,000" in a for a in answers) >= 18  # greedy decoding: the same answer
