@@ -136,3 +136,10 @@ def test_out_of_range_variable_is_one_line(run_cli, monkeypatch):
     result = run_cli("list")
     assert result.exit_code == 2
     assert "chunk_chars" in result.output and "Traceback" not in result.output
+
+
+def test_too_long_question_is_one_line(cli, article):
+    cli("add", str(article))
+    result = cli("ask", "How much did the bridge cost? " * 100)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "the question is 3,000 characters long; at most 2,000 can be asked" in result.output

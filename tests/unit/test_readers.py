@@ -147,3 +147,32 @@ def test_expand_paths_walks_folders(tmp_path):
         ("a.txt", None),
         ("missing.txt", "no such file or folder"),
     ]
+
+
+def test_hostile_json_gives_one_line_each(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    (result,) = read_file(deep, 10**7)
+    assert result.error == "the JSON is nested too deeply to be an article"
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(
+        json.dumps({"id": "a", "text": "one\u2028two\u2029three"}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": {"x": 1}, "text": "t"})
+        + "\n"
+        + "[" * 50_000
+        + "\n"
+    )
+    ok, bad_id, too_deep = read_file(lines, 10**7)
+    assert ok.article.text == "one\u2028two\u2029three"  # U+2028 does not end a record
+    assert bad_id.error == "'id' must be a string or a number, not a JSON dict"
+    assert too_deep.origin.endswith("line 3") and "nested too deeply" in too_deep.error
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_text_with_or_without_a_byte_order_mark(tmp_path, encoding):
+    path = tmp_path / "u16.txt"
+    path.write_bytes("Harbour news\nThe ferry resumed on Monday.\n".encode(encoding))
+    (result,) = read_file(path, 10**6)
+    assert result.article.title == "Harbour news"
+    assert result.article.text == "The ferry resumed on Monday."
