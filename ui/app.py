@@ -275,6 +275,7 @@ def _chat_tab(service: ChatService) -> None:
 def _write_key(service: ChatService) -> gr.Textbox:
     """The write key field, shown when the operator set a write token."""
     return gr.Textbox(
+        "",  # an initial value makes the key optional for API clients when none is set
         label="Write key",
         type="password",
         visible=bool(service.access.write_token),
