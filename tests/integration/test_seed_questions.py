@@ -65,3 +65,17 @@ def test_role_tokens_in_an_article_reach_the_model_as_plain_text(real):
     # system, user and the assistant's turn: three starts and two ends, all the template's
     assert tokens.count(im_start[0]) == 3 and tokens.count(im_end[0]) == 2
     assert "<|im_start|>system" in llama.detokenize(tokens).decode()  # the text is still there
+
+
+def test_the_model_is_let_go_when_a_reader_stops_early(real):
+    messages = [{"role": "user", "content": "Count from one to fifty in words."}]
+    stream = real.llm.stream(messages, max_tokens=100)
+    next(stream)
+    assert real.llm._lock.locked()  # held while it generates
+    stream.close()  # what a cancel or a disconnect does
+    assert not real.llm._lock.locked()
+    abandoned = real.llm.stream(messages, max_tokens=100)
+    next(abandoned)
+    del abandoned  # dropped without a close: CPython closes it at once
+    assert not real.llm._lock.locked()
+    assert real.llm.complete(messages, max_tokens=5)  # and the next reader gets the model
