@@ -153,17 +153,19 @@ class ChromaStore:
             return {}
         ids = None if article_ids is None else list(dict.fromkeys(article_ids))
         got = self.articles.get(ids=ids, include=["metadatas"])
-        return {
-            i: str((m or {}).get("content_hash", ""))[:12]
-            for i, m in zip(got["ids"], got["metadatas"], strict=True)
-        }
+        return {i: _version(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def _visible(self, metas: Sequence[Any]) -> list[bool]:
         versions = self._versions([m["article_id"] for m in metas])
         return [versions.get(m["article_id"]) == m.get("version") for m in metas]
 
     def check(self) -> Health:
-        versions = self._versions()
+        records = self.articles.get(include=["metadatas"])
+        versions: dict[str, str] = {}
+        expected: dict[str, int] = {}  # chunks each record says it has
+        for i, m in zip(records["ids"], records["metadatas"], strict=True):
+            versions[i] = _version(m)
+            expected[i] = int((m or {}).get("chunks", 0))
         orphans: dict[str, int] = {}
         stale: dict[str, int] = {}
         counts: dict[str, int] = {}
@@ -178,12 +180,7 @@ class ChromaStore:
                     stale[aid] = stale.get(aid, 0) + 1
                 else:
                     counts[aid] = counts.get(aid, 0) + 1
-        got = self.articles.get(include=["metadatas"])
-        incomplete = [
-            i
-            for i, m in zip(got["ids"], got["metadatas"], strict=True)
-            if counts.get(i, 0) < int((m or {}).get("chunks", 0))
-        ]
+        incomplete = [i for i, n in expected.items() if counts.get(i, 0) < n]
         return Health(len(versions), total, orphans, stale, sorted(incomplete))
 
     def clear_invisible(self, health: Health) -> int:
@@ -282,6 +279,11 @@ class ChromaStore:
             "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "extra": json.dumps(article.extra, ensure_ascii=False, sort_keys=True),
         }
+
+
+def _version(record_meta: dict[str, Any] | None) -> str:
+    """The chunk version an article record names (chunks carry it as "version")."""
+    return str((record_meta or {}).get("content_hash", ""))[:12]
 
 
 def _stored(article_id: str, meta: dict[str, Any], text: str) -> StoredArticle:

@@ -62,9 +62,6 @@ class WebReader:
 
         yield from read_data(data, Source(url, url, page_reader=page), default="html")
 
-    def fetch(self, url: str) -> bytes:
-        return self._fetch(url, _Budget(self.limits))
-
     def _fetch(self, url: str, budget: _Budget) -> bytes:
         deadline = time.monotonic() + self.limits.timeout
         current = url
