@@ -7,9 +7,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from llama_index.core.base.llms.types import ChatMessage
+from llama_index.core.llms import LLM
+
 from .citations import CheckedAnswer, enforce_citations
 from .errors import QuestionError
-from .llm import LLM
+from .llm import count_tokens, pieces, yes_probability
 from .prompting import Prompts
 from .retrieval import Retriever
 from .types import Answer, AnswerEvent, Citation, Delta, Done, Passage
@@ -73,7 +76,7 @@ class Answerer:
             return
         (check, check_tokens), (messages, answer_tokens) = self._fitting(attempt, as_of)
         attempt.prompt_tokens = check_tokens
-        p_yes = self.llm.yes_probability(check)
+        p_yes = yes_probability(self.llm, check)
         attempt.signals["p_yes"] = round(p_yes, 4)
         attempt.completion_tokens = 1
         attempt.mark("check_ms")
@@ -82,29 +85,30 @@ class Answerer:
             yield Done(attempt.refused(reason))
             return
         attempt.prompt_tokens = answer_tokens
-        pieces: list[str] = []
-        for piece in self.llm.stream(messages, max_tokens=self.policy.max_tokens):
+        text: list[str] = []
+        for piece in pieces(self.llm, messages, max_tokens=self.policy.max_tokens):
             attempt.first_token()
-            pieces.append(piece)
+            text.append(piece)
             yield Delta(piece)
-        attempt.completion_tokens = len(pieces)
-        yield Done(self._checked(attempt, "".join(pieces)))
+        attempt.completion_tokens = len(text)
+        yield Done(self._checked(attempt, "".join(text)))
 
-    def _fitting(self, attempt: _Attempt, as_of: str) -> list[tuple[list[dict[str, str]], int]]:
+    def _fitting(self, attempt: _Attempt, as_of: str) -> list[tuple[list[ChatMessage], int]]:
         """The check's and the answer's prompts with their sizes. The lowest-ranked passages
         are left out while a prompt and the answer would not fit the model's context."""
-        budget = self.llm.context_window - self.policy.max_tokens
+        window = self.llm.metadata.context_window
+        budget = window - self.policy.max_tokens
         while True:
             prompts = []
             for step in ("check", "answer"):
                 messages = self.prompts.messages(step, attempt.question, attempt.passages, as_of)
-                prompts.append((messages, self.llm.count_tokens(messages)))
+                prompts.append((messages, count_tokens(self.llm, messages)))
             if max(tokens for _, tokens in prompts) <= budget:
                 return prompts
             if len(attempt.passages) <= 1:
                 raise QuestionError(
                     "the question and its passages do not fit the model's "
-                    f"context of {self.llm.context_window} tokens"
+                    f"context of {window} tokens"
                 )
             attempt.passages = attempt.passages[:-1]
 

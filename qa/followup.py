@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from llama_index.core.llms import LLM
+
 from .citations import MARKER
-from .llm import LLM
+from .llm import chat, reply
 from .prompting import Prompts
 
 # Words that point back into the conversation: a question with one of them (or a very short
@@ -39,15 +41,12 @@ class QuestionRewriter:
         recent = [(q, _short(a)) for q, a in list(turns)[-self.max_turns :]]
         user = self.prompts.render("condense.j2", question=question, turns=recent)
         # the answer's system prompt goes first, so the model's cached prefix stays valid
-        messages = [
-            {"role": "system", "content": self.prompts.render("system.j2")},
-            {"role": "user", "content": user},
-        ]
-        reply = _clean(self.llm.complete(messages, max_tokens=self.max_tokens, stop=["\n"]))
-        if not reply or _names(question) - _names(reply):
+        messages = chat(("system", self.prompts.render("system.j2")), ("user", user))
+        rewritten = _clean(reply(self.llm, messages, max_tokens=self.max_tokens, stop=["\n"]))
+        if not rewritten or _names(question) - _names(rewritten):
             # the model dropped what the follow-up asks about: keep both questions instead
             return f'{question} (follow-up to: "{turns[-1][0]}")'
-        return reply
+        return rewritten
 
 
 def _names(text: str) -> set[str]:

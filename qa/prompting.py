@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from importlib import resources
 
 import jinja2
+from llama_index.core.base.llms.types import ChatMessage
 
+from .llm import chat
 from .types import Passage
 
 
@@ -41,9 +43,6 @@ class Prompts:
 
     def messages(
         self, step: str, question: str, passages: Sequence[Passage], today: str = ""
-    ) -> list[dict[str, str]]:
+    ) -> list[ChatMessage]:
         user = self.render(f"{step}.j2", question=question, passages=passages, today=today)
-        return [
-            {"role": "system", "content": self.render("system.j2")},
-            {"role": "user", "content": user},
-        ]
+        return chat(("system", self.render("system.j2")), ("user", user))

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseGen,
+    CompletionResponse,
+    LLMMetadata,
+)
+from llama_index.core.llms import CustomLLM
 
 from index.embedding import Embedder
-from qa.llm import LLM, Messages
+from qa.llm import Checking, Messages
 
 
 class WordHashEmbedder(Embedder):
     """Deterministic bag-of-words vectors: texts sharing words are similar."""
 
-    dimension = 256
+    dimension: ClassVar[int] = 256  # type: ignore[misc]
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -27,25 +36,52 @@ class WordHashEmbedder(Embedder):
         return out
 
 
-class ScriptedLLM(LLM):
-    """Replies from a queue; records every prompt it was given."""
+class ScriptedLLM(Checking, CustomLLM):
+    """Replies from a queue; records every prompt it was given (as role/content dicts)."""
+
+    context_window: int = 4096
+    replies: list[str] = []
+    yes: float = 0.9
+    prompts: list[list[dict[str, str]]] = []
+    checks: list[list[dict[str, str]]] = []
 
     def __init__(
         self, replies: Sequence[str] = (), yes: float = 0.9, context_window: int = 4096
     ) -> None:
-        self.context_window = context_window
-        self.replies = list(replies)
-        self.yes = yes
-        self.prompts: list[list[dict[str, str]]] = []
-        self.checks: list[list[dict[str, str]]] = []
+        super().__init__(replies=list(replies), yes=yes, context_window=context_window)
 
-    def stream(
-        self, messages: Messages, *, max_tokens: int, stop: Sequence[str] = ()
-    ) -> Iterator[str]:
-        self.prompts.append(list(messages))
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(context_window=self.context_window, is_chat_model=True)
+
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        self.prompts.append(_dicts(messages))
         reply = self.replies.pop(0) if self.replies else "The articles don't say."
-        yield from re.findall(r"\S+\s*", reply)
+
+        def gen() -> ChatResponseGen:
+            text = ""
+            for piece in re.findall(r"\S+\s*", reply):
+                text += piece
+                yield ChatResponse(message=ChatMessage(role="assistant", content=text), delta=piece)
+
+        return gen()
+
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        *_, last = [ChatResponse(message=ChatMessage(content=""))] + list(
+            self.stream_chat(messages, **kwargs)
+        )
+        return last
+
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return CompletionResponse(text=self.chat([ChatMessage(content=prompt)]).message.content)
+
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):
+        raise NotImplementedError
 
     def yes_probability(self, messages: Messages) -> float:
-        self.checks.append(list(messages))
+        self.checks.append(_dicts(messages))
         return self.yes
+
+
+def _dicts(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+    return [{"role": m.role.value, "content": m.content or ""} for m in messages]

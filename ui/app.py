@@ -30,9 +30,10 @@ from .render import (
 from .samples import EXAMPLE_QUESTIONS
 
 PROGRESS = gr.Progress()
-# Questions wait for the one in-process model in Gradio's queue, which shows each its place;
+# Questions wait for the model in Gradio's queue, which shows each its place: one at a time
+# for the in-process model, LLM_PARALLEL at a time for a model server (which batches them);
 # writes have their own line, so an add does not wait behind every question.
-MODEL_QUEUE: dict[str, Any] = {"concurrency_id": "model", "concurrency_limit": 1}
+MODEL_QUEUE = "model"
 WRITE_QUEUE: dict[str, Any] = {
     "concurrency_id": "write",
     "concurrency_limit": 1,
@@ -46,7 +47,7 @@ class ChatService:
         self.container = container
         self.access = access or Access.from_settings(container.settings)
         # one write at a time in this process; the model guards itself, and Gradio's queue
-        # (the "model" group) answers one question at a time, showing each its place in line
+        # (the "model" group) limits the questions answered at once, showing each its place
         self.write_lock = threading.Lock()
 
     def _denied(self, key: str, request: gr.Request | None) -> str:
@@ -263,8 +264,12 @@ def _chat_tab(service: ChatService) -> None:
     sources = gr.HTML(elem_id="nd-sources")
     turns = gr.State([])
     io = ([question, chatbot, turns], [chatbot, sources, turns])
-    asked = send.click(service.chat, *io, api_name="chat", **MODEL_QUEUE)
-    submitted = question.submit(service.chat, *io, api_visibility="private", **MODEL_QUEUE)
+    queue: dict[str, Any] = {
+        "concurrency_id": MODEL_QUEUE,
+        "concurrency_limit": service.container.parallel_questions,
+    }
+    asked = send.click(service.chat, *io, api_name="chat", **queue)
+    submitted = question.submit(service.chat, *io, api_visibility="private", **queue)
     for event in (asked, submitted):
         event.then(lambda: "", None, question, api_visibility="private")
     clear = gr.Button("New conversation", size="sm")

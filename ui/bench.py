@@ -134,7 +134,7 @@ class Bench:
             passages = answerer.retriever.retrieve(question, as_of=as_of)
             messages = answerer.prompts.messages("answer", question, passages, as_of)
             llm.llama.reset()
-            raw = _timed_stream(llm.stream(messages, max_tokens=answerer.policy.max_tokens))
+            raw = _timed_stream(_raw_stream(llm, messages, answerer.policy.max_tokens))
             llm.llama.reset()
             ours = _timed_stream(_texts(answerer.stream(question, as_of=as_of)))
             rows.append((raw, ours, llm.count_tokens(messages)))
@@ -206,6 +206,21 @@ def real_embedder(container: Container) -> SentenceTransformerEmbedder:
     if not isinstance(embedder, SentenceTransformerEmbedder):
         raise TypeError(f"bench needs the sentence-transformers embedder, not {embedder!r}")
     return embedder
+
+
+def _raw_stream(llm: LlamaCppLLM, messages, max_tokens: int) -> Iterator[str]:
+    """llama-cpp-python alone on the same tokens: no LlamaIndex, no Newsdesk."""
+    chunks = llm.llama.create_completion(
+        llm._tokens(messages),
+        max_tokens=max_tokens,
+        temperature=0.0,
+        top_k=1,
+        stop=["<|im_end|>"],
+        stream=True,
+    )
+    for chunk in chunks:
+        if piece := chunk["choices"][0]["text"]:
+            yield piece
 
 
 def real_llm(container: Container) -> LlamaCppLLM:

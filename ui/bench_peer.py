@@ -12,7 +12,7 @@ from typing import Any
 
 from index.embedding import Embedder
 from index.types import Article
-from qa.llm import LlamaCppLLM
+from qa.llm import LlamaCppLLM, chat
 
 
 def run_peer(
@@ -25,8 +25,8 @@ def run_peer(
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    embed_model = _embedding(embedder)
-    peer_llm = _llm(llm)
+    embed_model = embedder  # a LlamaIndex embedding already
+    prompt_sizes = _PromptSizes(llm)
     with tempfile.TemporaryDirectory(prefix="newsdesk-peer-") as tmp:
         client = chromadb.PersistentClient(tmp, settings=ChromaSettings(anonymized_telemetry=False))
         collection = client.get_or_create_collection("peer", embedding_function=None)
@@ -41,7 +41,7 @@ def run_peer(
         )
         ingest_s = time.perf_counter() - t0
         chunks = collection.count()
-        engine = index.as_query_engine(llm=peer_llm, streaming=True, embed_model=embed_model)
+        engine = index.as_query_engine(llm=llm, streaming=True, embed_model=embed_model)
         ttfts, tokens = [], []
         for question in questions:
             llm.llama.reset()
@@ -52,7 +52,8 @@ def run_peer(
             for _ in response.response_gen:
                 first = first or time.perf_counter()
             ttfts.append(((first or time.perf_counter()) - t0) * 1000)
-            tokens.append(peer_llm.last_prompt_tokens)
+            tokens.append(prompt_sizes.sizes[-1])
+    prompt_sizes.close()
     return {
         "ingest_s": round(ingest_s, 2),
         "chunks": chunks,
@@ -61,54 +62,31 @@ def run_peer(
     }
 
 
-def _embedding(embedder: Embedder):
-    from llama_index.core.embeddings import BaseEmbedding
+class _PromptSizes:
+    """Counts the tokens of each prompt the peer sends to the model, from LlamaIndex's own
+    instrumentation events (the model is ours, unchanged)."""
 
-    class Wrapped(BaseEmbedding):
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return embedder.embed_one(text).tolist()
+    def __init__(self, llm: LlamaCppLLM) -> None:
+        from llama_index.core.instrumentation import get_dispatcher
+        from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+        from llama_index.core.instrumentation.events.llm import (
+            LLMChatStartEvent,
+            LLMCompletionStartEvent,
+        )
 
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return embedder.embed(texts).tolist()
+        sizes: list[int] = []
+        self.sizes = sizes
 
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return embedder.embed_one(query).tolist()
+        class Handler(BaseEventHandler):
+            def handle(self, event, **kwargs) -> None:
+                if isinstance(event, LLMChatStartEvent):
+                    sizes.append(llm.count_tokens(event.messages))
+                elif isinstance(event, LLMCompletionStartEvent):
+                    sizes.append(llm.count_tokens(chat(("user", event.prompt))))
 
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
+        self.handler = Handler()
+        self.dispatcher = get_dispatcher()
+        self.dispatcher.add_event_handler(self.handler)
 
-    return Wrapped(model_name="local-minilm", embed_batch_size=64)
-
-
-def _llm(llm: LlamaCppLLM):
-    from llama_index.core.llms import (
-        CompletionResponse,
-        CompletionResponseGen,
-        CustomLLM,
-        LLMMetadata,
-    )
-
-    class Wrapped(CustomLLM):
-        last_prompt_tokens: int = 0
-
-        @property
-        def metadata(self) -> LLMMetadata:
-            return LLMMetadata(context_window=4096, num_output=256, model_name="local-gguf")
-
-        def complete(self, prompt: str, formatted: bool = False, **kw) -> CompletionResponse:
-            text = ""
-            for response in self.stream_complete(prompt, formatted, **kw):
-                text = response.text
-            return CompletionResponse(text=text)
-
-        def stream_complete(
-            self, prompt: str, formatted: bool = False, **kw
-        ) -> CompletionResponseGen:
-            messages = [{"role": "user", "content": prompt}]
-            self.last_prompt_tokens = llm.count_tokens(messages)
-            text = ""
-            for piece in llm.stream(messages, max_tokens=256):
-                text += piece
-                yield CompletionResponse(text=text, delta=piece)
-
-    return Wrapped()
+    def close(self) -> None:
+        self.dispatcher.event_handlers.remove(self.handler)

@@ -9,6 +9,8 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from pathlib import Path
 
+from llama_index.core.llms import LLM
+
 from index.chunking import Chunker
 from index.embedding import Embedder
 from index.ingest import FieldLimits, Ingestor
@@ -17,7 +19,6 @@ from index.store import ChromaStore
 from index.web import FetchLimits, WebReader
 from qa.answering import Answerer, AnswerPolicy
 from qa.followup import QuestionRewriter
-from qa.llm import LLM
 from qa.model_file import ModelFile, ModelSpec
 from qa.prompting import Prompts
 from qa.retrieval import RetrievalOptions, Retriever
@@ -132,17 +133,36 @@ class Container:
     def llm(self) -> LLM:
         if self._llm is not None:
             return self._llm
+        s = self.settings
+        if s.llm_url:
+            from qa.llm_server import ServerLLM
+
+            key = s.llm_api_key.get_secret_value() if s.llm_api_key else "none"
+            return ServerLLM(
+                api_base=s.llm_url,
+                model=s.llm_model,
+                api_key=key,
+                context_window=s.n_ctx,
+                is_chat_model=True,
+                temperature=0.0,
+                timeout=s.llm_timeout,
+                max_retries=s.llm_retries,
+            )
         from qa.errors import ModelFileError
         from qa.llm import LlamaCppLLM
 
         path = self.model_path()
         if not path.is_file():
             raise ModelFileError(f"model file not found: {path}")
-        s = self.settings
         # every core for generation too: measured 24 -> 31-35 tok/s on 2 cores (llama.cpp's
         # own default uses half the cores for generation)
         threads = s.threads or os.cpu_count() or 1
         return LlamaCppLLM(str(path), n_ctx=s.n_ctx, n_threads=threads, chat_format=s.chat_format)
+
+    @property
+    def parallel_questions(self) -> int:
+        """Questions answered at once: one with the in-process model (it has one context)."""
+        return self.settings.llm_parallel if self.settings.llm_url else 1
 
     @cached_property
     def answerer(self) -> Answerer:

@@ -41,7 +41,36 @@ class Settings(BaseModel):
     chat_format: Literal["chatml", "auto"] = Field(
         "chatml", description="Prompt format of the model: chatml, or auto (from the GGUF file)."
     )
-    n_ctx: int = Field(4096, ge=512, le=131072, description="Context window, in tokens.")
+    n_ctx: int = Field(
+        4096,
+        ge=512,
+        le=131072,
+        description="Context window, in tokens (with LLM_URL: the server's, per request).",
+    )
+    llm_url: str | None = Field(
+        None,
+        description="An OpenAI-compatible model server (its /v1 address, e.g. "
+        "http://127.0.0.1:8080/v1) to use instead of the in-process model.",
+    )
+    llm_model: str = Field(
+        "qwen2.5-coder-1.5b-instruct",
+        min_length=1,
+        description="With LLM_URL: the model name the server knows.",
+    )
+    llm_api_key: SecretStr | None = Field(None, description="With LLM_URL: the server's key.")
+    llm_timeout: float = Field(
+        120.0, gt=0, le=3600, description="With LLM_URL: seconds one model request may take."
+    )
+    llm_retries: int = Field(
+        1, ge=0, le=10, description="With LLM_URL: retries of a failed model request."
+    )
+    llm_parallel: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="With LLM_URL: questions the chat server answers at once (the in-process "
+        "model answers one at a time).",
+    )
     threads: int | None = Field(
         None, ge=1, description="CPU threads for the model, prompt and generation (default: all)."
     )
@@ -159,6 +188,12 @@ class Settings(BaseModel):
     def _overlap_below_chunk(self) -> Settings:
         if self.chunk_overlap >= self.chunk_chars:
             raise ValueError("chunk_overlap must be smaller than chunk_chars")
+        return self
+
+    @model_validator(mode="after")
+    def _llm_url_is_http(self) -> Settings:
+        if self.llm_url and not self.llm_url.startswith(("http://", "https://")):
+            raise ValueError("llm_url must be an http:// or https:// address")
         return self
 
     @property

@@ -1,6 +1,7 @@
 """The seed article's questions, answered by the real model (greedy, deterministic)."""
 
 from index.types import Article
+from qa.llm import chat, reply
 
 
 def test_busan_question_answers_and_cites_busan(real):
@@ -68,14 +69,14 @@ def test_role_tokens_in_an_article_reach_the_model_as_plain_text(real):
 
 
 def test_the_model_is_let_go_when_a_reader_stops_early(real):
-    messages = [{"role": "user", "content": "Count from one to fifty in words."}]
-    stream = real.llm.stream(messages, max_tokens=100)
+    messages = chat(("user", "Count from one to fifty in words."))
+    stream = real.llm.stream_chat(messages, max_tokens=100)  # LlamaIndex's interface
     next(stream)
     assert real.llm._lock.locked()  # held while it generates
     stream.close()  # what a cancel or a disconnect does
     assert not real.llm._lock.locked()
-    abandoned = real.llm.stream(messages, max_tokens=100)
+    abandoned = real.llm.stream_chat(messages, max_tokens=100)
     next(abandoned)
     del abandoned  # dropped without a close: CPython closes it at once
     assert not real.llm._lock.locked()
-    assert real.llm.complete(messages, max_tokens=5)  # and the next reader gets the model
+    assert reply(real.llm, messages, max_tokens=5)  # and the next reader gets the model

@@ -1,0 +1,69 @@
+"""A model on any OpenAI-compatible server (llama.cpp's, vLLM, Ollama), through LlamaIndex's
+OpenAI-like integration. Its own module, so the in-process path never imports the client."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import openai
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ChatResponseGen
+from llama_index.llms.openai.utils import to_openai_message_dicts
+from llama_index.llms.openai_like import OpenAILike
+
+from .errors import ModelError
+from .llm import NO, YES, Checking, Messages
+
+
+class ServerLLM(Checking, OpenAILike):
+    """The server's errors (unreachable, refused, timed out) become ModelError. Requests
+    carry no shared state, so any number of questions may be asked at once: the server
+    queues or batches them."""
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "newsdesk_openai_server"
+
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        try:
+            return super().chat(messages, **kwargs)
+        except openai.OpenAIError as exc:
+            raise ModelError(f"the model server failed: {exc}") from exc
+
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        def gen() -> ChatResponseGen:
+            try:
+                yield from super(ServerLLM, self).stream_chat(messages, **kwargs)
+            except openai.OpenAIError as exc:
+                raise ModelError(f"the model server failed: {exc}") from exc
+
+        return gen()
+
+    def yes_probability(self, messages: Messages) -> float:
+        """From the first reply token's top log-probabilities: the share of yes among the
+        yes and no spellings the server lists. A server without log-probabilities: from the
+        reply's text (yes: 1.0, anything else: 0.0)."""
+        try:
+            response = self._get_client().chat.completions.create(
+                model=self.model,
+                messages=to_openai_message_dicts(messages, model=self.model),  # type: ignore[arg-type]
+                max_tokens=1,
+                temperature=0.0,
+                logprobs=True,
+                top_logprobs=20,
+            )
+        except openai.OpenAIError as exc:
+            raise ModelError(f"the model server failed: {exc}") from exc
+        choice = response.choices[0]
+        content = getattr(choice.logprobs, "content", None) or []
+        if not content or not content[0].top_logprobs:
+            text = (choice.message.content or "").strip().lower()
+            return 1.0 if text.startswith("yes") else 0.0
+        yes = no = 0.0
+        for entry in content[0].top_logprobs:
+            if entry.token in YES:
+                yes += math.exp(entry.logprob)
+            elif entry.token in NO:
+                no += math.exp(entry.logprob)
+        return yes / (yes + no) if yes + no > 0 else 0.5
