@@ -1,4 +1,11 @@
-"""The Chroma-backed index: one collection of chunks, one of article records."""
+"""The Chroma-backed index: one collection of chunks, one of article records.
+
+The chunks collection is a LlamaIndex vector store: each chunk is written the way LlamaIndex's
+`ChromaVectorStore` writes a `TextNode` (its JSON in `_node_content`, the article id as
+`document_id`/`ref_doc_id`, the passage's offsets in the article as start/end_char_idx), so
+`VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=…))` reads a Newsdesk
+index as it is, and its `delete_ref_doc(article_id)` removes an article's passages. Newsdesk's
+own fields stay flat beside them, for filters."""
 
 from __future__ import annotations
 
@@ -10,11 +17,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .errors import StoreError
 from .types import Article, Chunk, SearchHit, StoredArticle, text_hash
 
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
+# 2: chunks carry LlamaIndex's node fields (1, the first release, had Newsdesk's fields only)
+FORMAT = 2
+# what LlamaIndex shows its embedder and LLM of a node: the reader-facing fields only
+_INTERNAL = ["article_id", "version", "chunk_index", "start", "end"]
 
 
 @dataclass(frozen=True)
@@ -55,13 +68,52 @@ class ChromaStore:
         self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
         self._chunks_name = f"{prefix}_chunks"
 
+    def _collection_meta(self) -> dict[str, Any]:
+        got = self.client.get_collection(self._chunks_name, embedding_function=None).metadata
+        return dict(got or {})
+
     def revision(self) -> str:
         """Changes whenever chunks are written or removed, by this process or another one."""
-        meta = self.client.get_collection(self._chunks_name, embedding_function=None).metadata
-        return f"{(meta or {}).get('revision', '')}:{self.chunks.count()}"
+        return f"{self._collection_meta().get('revision', '')}:{self.chunks.count()}"
 
     def _bump_revision(self) -> None:
-        self.chunks.modify(metadata={"revision": uuid.uuid4().hex})
+        self.chunks.modify(metadata={"revision": uuid.uuid4().hex, "format": FORMAT})
+
+    # -- format -----------------------------------------------------------------------------
+    def outdated(self) -> int:
+        """Chunks written by an earlier release, in a format LlamaIndex cannot read as nodes
+        (0 when the index is current or empty)."""
+        if self._collection_meta().get("format") == FORMAT:
+            return 0
+        return self.chunks.count()
+
+    def migrate(self, progress: Any = None, page: int = 1000) -> int:
+        """Rewrites every chunk's metadata in the current format, in place (no re-embedding);
+        returns how many chunks it rewrote. Safe to repeat and to interrupt: each chunk's new
+        metadata follows from its old fields alone, and the index is marked current only at
+        the end. Readers keep working throughout (they read the fields both formats share)."""
+        total = self.chunks.count()
+        done = changed = 0
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                break
+            offset += len(got["ids"])
+            ids, metas = [], []
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                if "_node_content" not in meta:
+                    fields = {k: meta[k] for k in (*_INTERNAL, *_SHOWN) if k in meta}
+                    ids.append(cid)
+                    metas.append(_node_meta(cid, fields))
+            if ids:
+                self.chunks.update(ids=ids, metadatas=metas)
+                changed += len(ids)
+            done += len(got["ids"])
+            if progress:
+                progress(done, total)
+        self._bump_revision()
+        return changed
 
     # -- articles ---------------------------------------------------------------------------
     def get_article(self, article_id: str, with_text: bool = False) -> StoredArticle | None:
@@ -101,7 +153,10 @@ class ChromaStore:
             version = article.content_hash[:12]
             ids += [f"{article.id}:{version}:{c.index}" for c in chunks]
             texts += [c.text for c in chunks]
-            metas += [self._chunk_meta(article, c, version) for c in chunks]
+            metas += [
+                _node_meta(cid, self._chunk_meta(article, c, version))
+                for cid, c in zip(ids[len(metas) :], chunks, strict=True)
+            ]
             centroid = vectors[row : row + len(chunks)].mean(axis=0)
             centroids.append(centroid / max(float(np.linalg.norm(centroid)), 1e-12))
             row += len(chunks)
@@ -279,6 +334,26 @@ class ChromaStore:
             "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "extra": json.dumps(article.extra, ensure_ascii=False, sort_keys=True),
         }
+
+
+_SHOWN = ["title", "source", "published_at", "url"]
+
+
+def _node_meta(chunk_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A chunk's metadata: Newsdesk's flat fields, and the same chunk as the LlamaIndex
+    `TextNode` that `ChromaVectorStore` would have written (text left out: it is the
+    document)."""
+    node = TextNode(
+        id_=chunk_id,
+        text="",
+        metadata=fields,
+        start_char_idx=int(fields["start"]),
+        end_char_idx=int(fields["end"]),
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=fields["article_id"])},
+        excluded_embed_metadata_keys=_INTERNAL,
+        excluded_llm_metadata_keys=_INTERNAL,
+    )
+    return node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
 
 
 def _version(record_meta: dict[str, Any] | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
@@ -45,11 +46,13 @@ class Container:
         embedder: Embedder | None = None,
         llm: LLM | None = None,
         progress: Callable[[int, int], None] | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self._embedder = embedder
         self._llm = llm
         self._progress = progress
+        self._notice = notice or (lambda line: print(line, file=sys.stderr, flush=True))
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -63,7 +66,16 @@ class Container:
         else:
             s.data_dir.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(str(s.data_dir / "chroma"), settings=chroma_settings)
-        return ChromaStore(client)
+        store = ChromaStore(client)
+        if outdated := store.outdated():
+            # an index of the first release: its chunks get LlamaIndex's node fields, in place
+            self._notice(
+                f"Upgrading the index to LlamaIndex's node format ({outdated:,} passages, "
+                "no re-embedding)…"
+            )
+            changed = store.migrate()
+            self._notice(f"Upgraded {changed:,} passages.")
+        return store
 
     def write_lock(
         self, holder: str, on_wait: Callable[[str], None] | None = None
