@@ -147,7 +147,10 @@ class ChromaStore:
         the article records, then drop chunks of older versions (of the articles in
         `replacing`; None: of all), so that a failure part-way never leaves an article
         without its chunks."""
-        ids, texts, metas, centroids = [], [], [], []
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        centroids: list[np.ndarray] = []
         row = 0
         for article, chunks in batch:
             version = article.content_hash[:12]
