@@ -67,7 +67,7 @@ class Answerer:
                 f"at most {self.policy.max_question_chars:,} can be asked"
             )
         attempt = _Attempt(question)
-        attempt.passages = self.retriever.retrieve(question, top_k, as_of)
+        attempt.passages = self.retriever.passages(question, top_k, as_of)
         attempt.mark("retrieve_ms")
         top = max((p.score for p in attempt.passages), default=0.0)
         attempt.signals["top_similarity"] = round(top, 4)

@@ -76,7 +76,7 @@ class Evaluation:
         self.answerer = answerer
 
     def one(self, q: EvalQuestion) -> dict[str, Any]:
-        ranked = self.retriever.retrieve(q.question, RANK_DEPTH * 3, q.question_date)
+        ranked = self.retriever.passages(q.question, RANK_DEPTH * 3, q.question_date)
         article_ids = list(dict.fromkeys(p.article_id for p in ranked))[:RANK_DEPTH]
         record: dict[str, Any] = {
             "id": q.id,
@@ -90,7 +90,7 @@ class Evaluation:
         }
         if self.answerer is None:
             # the passages the answerer would read: the same call it makes
-            read = self.retriever.retrieve(q.question, as_of=q.question_date)
+            read = self.retriever.passages(q.question, as_of=q.question_date)
             record["answer_in_context"] = _in_context(q, read)
             return record
         t0 = time.perf_counter()

@@ -3,10 +3,18 @@ rank, weighted by how near each article's date is to the question's as-of date."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.schema import (
+    NodeRelationship,
+    NodeWithScore,
+    QueryBundle,
+    RelatedNodeInfo,
+    TextNode,
+)
 
 from index.embedding import Embedder
 from index.lexical import LexicalIndex
@@ -44,8 +52,10 @@ class _Candidate:
     score: float  # fused ranking score
 
 
-class Retriever:
-    """Ranks chunks for a question; near-identical passages are dropped."""
+class Retriever(BaseRetriever):
+    """Ranks chunks for a question; near-identical passages are dropped. A LlamaIndex
+    retriever: `retrieve(question)` gives nodes, ranked for the retriever's `as_of` date
+    (`at(date)` makes one for another date); Newsdesk calls `passages`."""
 
     def __init__(
         self,
@@ -55,16 +65,34 @@ class Retriever:
         *,
         top_k: int,
         options: RetrievalOptions,
+        as_of: str = "",
     ) -> None:
+        super().__init__()
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
         self.top_k = top_k
         self.options = options
+        self.as_of = as_of  # no default date: "" ranks without one
         if options.mode != "dense" and lexical is None:
             raise ValueError(f"retrieval mode {options.mode!r} needs a keyword index")
 
-    def retrieve(self, question: str, top_k: int | None = None, as_of: str = "") -> list[Passage]:
+    def at(self, as_of: str) -> Retriever:
+        """The same retriever, ranking for another as-of date (YYYY-MM-DD, "" for none)."""
+        dated = Retriever(
+            self.store,
+            self.embedder,
+            self.lexical,
+            top_k=self.top_k,
+            options=replace(self.options),
+            as_of=as_of,
+        )
+        return dated
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [as_node(p) for p in self.passages(query_bundle.query_str, as_of=self.as_of)]
+
+    def passages(self, question: str, top_k: int | None = None, as_of: str = "") -> list[Passage]:
         """The best `top_k` (default: the configured number) passages, numbered from 1."""
         depth = top_k or self.top_k
         o = self.options
@@ -122,6 +150,28 @@ def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
             seen.add(key)
             kept.append(c)
     return kept
+
+
+def as_node(passage: Passage) -> NodeWithScore:
+    """A passage as a LlamaIndex node, scored by its similarity to the question."""
+    node = TextNode(
+        id_=passage.chunk_id,
+        text=passage.text,
+        metadata={
+            "title": passage.title,
+            "source": passage.source,
+            "published_at": passage.published_at,
+            "url": passage.url,
+            "article_id": passage.article_id,
+            "passage": passage.n,
+        },
+        start_char_idx=passage.start,
+        end_char_idx=passage.end,
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=passage.article_id)},
+        excluded_llm_metadata_keys=["article_id", "passage"],
+        excluded_embed_metadata_keys=["article_id", "passage"],
+    )
+    return NodeWithScore(node=node, score=passage.score)
 
 
 def _passage(n: int, c: _Candidate) -> Passage:

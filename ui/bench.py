@@ -100,13 +100,13 @@ class Bench:
         )
         retriever = container.retriever
         for q in questions[:3]:
-            retriever.retrieve(q)  # warm up: keyword index built, caches filled
+            retriever.passages(q)  # warm up: keyword index built, caches filled
         ours, raw = [], []
         vectors = {q: self.base.embedder.embed_one(q) for q in questions}
         for _ in range(repeats):
             for q in questions:
                 t0 = time.perf_counter()
-                retriever.retrieve(q)
+                retriever.passages(q)
                 ours.append(_ms(t0))
                 t0 = time.perf_counter()
                 container.store.chunks.query(
@@ -131,7 +131,7 @@ class Bench:
         llm = real_llm(container)
         rows = []
         for question, as_of in questions:
-            passages = answerer.retriever.retrieve(question, as_of=as_of)
+            passages = answerer.retriever.passages(question, as_of=as_of)
             messages = answerer.prompts.messages("answer", question, passages, as_of)
             llm.llama.reset()
             raw = _timed_stream(_raw_stream(llm, messages, answerer.policy.max_tokens))

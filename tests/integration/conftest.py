@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +45,39 @@ def server_url(real_env, tmp_path_factory):
     url = f"http://127.0.0.1:{port}/"
     with running(cmd, url + "config", env=env, log=log, timeout=300):
         yield url
+
+
+MODEL_ALIAS = "newsdesk-test"
+
+
+@pytest.fixture(scope="session")
+def model_server(real, tmp_path_factory) -> str:
+    """llama.cpp's OpenAI-compatible server (llama-cpp-python[server]) with the packaged GGUF,
+    on a free loopback port; its /v1 address."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(real.model_path()),
+        "--model_alias", MODEL_ALIAS,
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--n_ctx", "4096",
+        "--n_threads", str(os.cpu_count() or 1),
+    ]  # fmt: skip
+    log = tmp_path_factory.mktemp("model-server") / "llama-cpp-server.log"
+    url = f"http://127.0.0.1:{port}/v1"
+    with running(cmd, url + "/models", env=os.environ, log=log, timeout=300):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> tuple[str, int]:
+    """`chroma run` (Chroma's own server) on a free loopback port: (host, port)."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    chroma = str(Path(sys.executable).with_name("chroma"))
+    cmd = [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)]
+    log = tmp_path_factory.mktemp("chroma-log") / "chroma.log"
+    ready = f"http://127.0.0.1:{port}/api/v2/heartbeat"
+    with running(cmd, ready, env=os.environ, log=log, timeout=120):
+        yield "127.0.0.1", port

@@ -125,7 +125,7 @@ def test_too_long_question_is_refused_with_a_message(answerer, llm):
 
 def test_passages_that_do_not_fit_the_context_are_left_out(answerer, llm):
     question = "How much did the river bridge cost?"
-    passages = answerer.retriever.retrieve(question, 2)
+    passages = answerer.retriever.passages(question, 2)
     sizes = [
         llm.count_tokens(answerer.prompts.messages("answer", question, passages[:n]))
         for n in (1, 2)

@@ -31,7 +31,7 @@ def die_on(monkeypatch, collection, method: str) -> None:
 
 def seen(container, question="When did the harbour ferry resume service?"):
     """Article ids and texts a reader gets: dense + keyword search, and the library."""
-    passages = container.retriever.retrieve(question, 10)
+    passages = container.retriever.passages(question, 10)
     keyword = container.retriever.lexical.search(question, 10)
     return {p.article_id for p in passages}, [p.text for p in passages], keyword
 

@@ -97,7 +97,7 @@ def test_an_index_of_the_first_release_is_upgraded_on_open(settings, make_contai
     hits = llama_index_over(reopened).as_retriever(similarity_top_k=20).retrieve("bridge")
     assert {h.node.ref_doc_id for h in hits} == {"bridge-1", "ferry-1"}
     assert reopened.store.check().ok
-    passages = reopened.retriever.retrieve("When did the river bridge reopen?")
+    passages = reopened.retriever.passages("When did the river bridge reopen?")
     assert passages[0].article_id == "bridge-1"  # Newsdesk reads it as before
 
     notices.clear()

@@ -55,7 +55,7 @@ def test_keyword_index_follows_changes_made_through_the_store(container, store):
 
 
 def test_hybrid_ranks_and_numbers_passages(container, store):
-    passages = container.retriever.retrieve("Who won the city marathon?", 3)
+    passages = container.retriever.passages("Who won the city marathon?", 3)
     assert [p.n for p in passages] == [1, 2, 3]
     assert {p.article_id for p in passages} == {OLD.id, NEW.id, LATER.id}
     assert all(-1.0 <= p.score <= 1.0 for p in passages)
@@ -63,11 +63,11 @@ def test_hybrid_ranks_and_numbers_passages(container, store):
 
 def test_as_of_date_prefers_recent_articles_and_penalises_later_ones(container, store):
     retriever = container.retriever  # the defaults: halves every 90 days, later ones weigh 0.5
-    first = retriever.retrieve("Who won the city marathon?", 4, as_of="2024-04-05")
+    first = retriever.passages("Who won the city marathon?", 4, as_of="2024-04-05")
     # a year after the as-of date weighs 0.5; five years before it, 0.5 ** (1830 / 90)
     marathons = [p.article_id for p in first if p.article_id != OTHER.id]
     assert marathons == [NEW.id, LATER.id, OLD.id]
-    older = retriever.retrieve("Who won the city marathon?", 3, as_of="2019-04-03")
+    older = retriever.passages("Who won the city marathon?", 3, as_of="2019-04-03")
     assert older[0].article_id == OLD.id
 
 
@@ -82,12 +82,12 @@ def test_keyword_modes_need_a_keyword_index(container):
 def test_dense_mode_works_alone(container, store, make_container):
     retriever = _retriever(container, make_container, retrieval_mode="dense")
     assert retriever.lexical is None
-    assert retriever.retrieve("ferries harbour storm", 1)[0].article_id == OTHER.id
+    assert retriever.passages("ferries harbour storm", 1)[0].article_id == OTHER.id
 
 
 def test_grace_days_after_the_as_of_date_count_as_current(container, store, make_container):
     strict = _retriever(container, make_container, future_grace_days=0, future_penalty=0.01)
     graced = _retriever(container, make_container, future_grace_days=5, future_penalty=0.01)
     question = "Who won the city marathon in heavy rain?"
-    assert strict.retrieve(question, 1, as_of="2025-04-02")[0].article_id != LATER.id
-    assert graced.retrieve(question, 1, as_of="2025-04-02")[0].article_id == LATER.id
+    assert strict.passages(question, 1, as_of="2025-04-02")[0].article_id != LATER.id
+    assert graced.passages(question, 1, as_of="2025-04-02")[0].article_id == LATER.id

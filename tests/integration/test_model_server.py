@@ -1,0 +1,72 @@
+"""The seed questions and a follow-up through a real OpenAI-compatible model server
+(`python -m llama_cpp.server` with the packaged GGUF), reached through LlamaIndex's
+OpenAI-like LLM: the same answers, checks and citations as the in-process model."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.errors import ModelError
+from qa.llm import chat, yes_probability
+from qa.llm_server import ServerLLM
+from tests.integration.conftest import MODEL_ALIAS
+from ui.api import Newsdesk
+from ui.container import Container
+from ui.servers import free_port
+from ui.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def served(real, real_env, model_server) -> Container:
+    """The seed index, answered by the model server (the embedder is the real one)."""
+    env = {**real_env, "NEWSDESK_LLM_URL": model_server, "NEWSDESK_LLM_MODEL": MODEL_ALIAS}
+    return Container(Settings.load(env=env), embedder=real.embedder)
+
+
+def test_the_server_is_reached_through_llamaindex(served):
+    assert isinstance(served.llm, ServerLLM)
+    assert served.parallel_questions == served.settings.llm_parallel > 1
+
+
+def test_the_check_reads_the_servers_log_probabilities(served, real):
+    """P(yes) from the server's top log-probabilities: a fraction, not the text fallback's
+    0 or 1, and near the in-process model's own figure for the same prompt."""
+    passages = served.retriever.passages("Where will Trump meet Xi Jinping?")
+    check = served.prompts.messages("check", "Where will Trump meet Xi Jinping?", passages)
+    remote = yes_probability(served.llm, check)
+    local = yes_probability(real.llm, check)
+    assert 0.0 < remote < 1.0
+    assert abs(remote - local) < 0.1
+
+
+def test_seed_questions_through_the_server(served):
+    busan = served.answerer.ask("Where will Trump meet Xi Jinping?")
+    assert not busan.refused, busan.refusal_reason
+    assert "Busan" in busan.answer and any("Busan" in c.passage for c in busan.citations)
+    tariff = served.answerer.ask("What tariff level did Trump threaten, and from when?")
+    assert not tariff.refused, tariff.refusal_reason
+    assert "155%" in tariff.answer and any("155%" in c.passage for c in tariff.citations)
+    weather = served.answerer.ask("What will the weather be in Busan on Thursday?")
+    assert weather.refused
+
+
+def test_a_follow_up_through_the_server(served, real_env, model_server):
+    nd = Newsdesk(
+        real_env["NEWSDESK_DATA_DIR"],
+        llm=served.llm,
+        embed_model=served.embedder,
+    )
+    conversation = nd.chat_engine()
+    first = conversation.chat("Where will Trump meet Xi Jinping?")
+    assert "Busan" in first.response
+    follow = conversation.chat("What tariff did he threaten?")
+    assert "Trump" in follow.metadata["question"]  # rewritten: "he" is Trump
+    assert not follow.metadata["refused"] and "155%" in follow.response
+    assert follow.source_nodes and all("155%" in n.node.get_content() for n in follow.source_nodes)
+
+
+def test_a_server_that_is_down_is_one_clear_error(real_env):
+    env = {**real_env, "NEWSDESK_LLM_URL": f"http://127.0.0.1:{free_port()}/v1"}
+    container = Container(Settings.load({"llm_retries": 0, "llm_timeout": 5}, env=env))
+    with pytest.raises(ModelError, match="the model server failed"):
+        yes_probability(container.llm, chat(("user", "Is it? Reply yes or no.")))
