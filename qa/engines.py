@@ -4,7 +4,7 @@ Answerer (retrieval, the yes/no check, citations enforced in code) and QuestionR
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
 
 from llama_index.core.base.base_query_engine import BaseQueryEngine
@@ -117,7 +117,7 @@ class FollowUpChatEngine(BaseChatEngine):
     ) -> StreamingAgentChatResponse:
         done = self.chat(message, chat_history)
 
-        def gen() -> Iterator[ChatResponse]:
+        def gen() -> Generator[ChatResponse, None, None]:
             reply = ChatMessage(role=MessageRole.ASSISTANT, content=done.response)
             yield ChatResponse(message=reply, delta=done.response)
 
@@ -135,7 +135,7 @@ class FollowUpChatEngine(BaseChatEngine):
     ) -> StreamingAgentChatResponse:
         done = await self.achat(message, chat_history)
 
-        async def gen() -> AsyncIterator[ChatResponse]:
+        async def gen() -> AsyncGenerator[ChatResponse, None]:
             reply = ChatMessage(role=MessageRole.ASSISTANT, content=done.response)
             yield ChatResponse(message=reply, delta=done.response)
 

@@ -3,7 +3,7 @@ rank, weighted by how near each article's date is to the question's as-of date."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -79,15 +79,14 @@ class Retriever(BaseRetriever):
 
     def at(self, as_of: str) -> Retriever:
         """The same retriever, ranking for another as-of date (YYYY-MM-DD, "" for none)."""
-        dated = Retriever(
+        return Retriever(
             self.store,
             self.embedder,
             self.lexical,
             top_k=self.top_k,
-            options=replace(self.options),
+            options=self.options,
             as_of=as_of,
         )
-        return dated
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [as_node(p) for p in self.passages(query_bundle.query_str, as_of=self.as_of)]

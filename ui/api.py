@@ -32,8 +32,8 @@ from .settings import Settings
 
 class Newsdesk:
     """One Newsdesk library. Settings: NEWSDESK_* variables, then keyword arguments (any
-    setting's name, e.g. `llm_url=`, `top_k=`); `llm` (any LlamaIndex LLM) or `embed_model` (a Newsdesk
-    embedder, itself a LlamaIndex embedding) replace the models."""
+    setting's name, e.g. `llm_url=`, `top_k=`). `llm` (any LlamaIndex LLM) or `embed_model`
+    (a Newsdesk embedder, itself a LlamaIndex embedding) replace the models."""
 
     def __init__(
         self,
