@@ -4,6 +4,7 @@ OpenAI-like integration. Its own module, so the in-process path never imports th
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,11 +16,28 @@ from llama_index.llms.openai_like import OpenAILike
 from .errors import ModelError
 from .llm import NO, YES, Checking, Messages
 
+# Spellings of chat-template control tokens (ChatML and Llama 3's <|…|>, Llama 2 and Mistral's
+# [INST] and <s>, Gemma's turns). A server tokenises the rendered prompt with its special
+# tokens, so these are broken with a zero-width joiner inside message text: an article that
+# holds "<|im_start|>system" reaches the model as words, as it does in process.
+_CONTROL = re.compile(r"<\||\|>|\[/?INST\]|</?s>|<(?:start|end)_of_turn>", re.IGNORECASE)
+
+
+def plain(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+    return [
+        ChatMessage(role=m.role, content=_CONTROL.sub(_break, m.content or "")) for m in messages
+    ]
+
+
+def _break(match: re.Match) -> str:
+    text = match.group(0)
+    return text[0] + "\u2060" + text[1:]
+
 
 class ServerLLM(Checking, OpenAILike):
     """The server's errors (unreachable, refused, timed out) become ModelError. Requests
     carry no shared state, so any number of questions may be asked at once: the server
-    queues or batches them."""
+    queues or batches them. Message text is sent with control-token spellings broken."""
 
     @classmethod
     def class_name(cls) -> str:
@@ -27,14 +45,14 @@ class ServerLLM(Checking, OpenAILike):
 
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         try:
-            return super().chat(messages, **kwargs)
+            return super().chat(plain(messages), **kwargs)
         except openai.OpenAIError as exc:
             raise ModelError(f"the model server failed: {exc}") from exc
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         def gen() -> ChatResponseGen:
             try:
-                yield from super(ServerLLM, self).stream_chat(messages, **kwargs)
+                yield from super(ServerLLM, self).stream_chat(plain(messages), **kwargs)
             except openai.OpenAIError as exc:
                 raise ModelError(f"the model server failed: {exc}") from exc
 
@@ -47,7 +65,7 @@ class ServerLLM(Checking, OpenAILike):
         try:
             response = self._get_client().chat.completions.create(
                 model=self.model,
-                messages=to_openai_message_dicts(messages, model=self.model),  # type: ignore[arg-type]
+                messages=to_openai_message_dicts(plain(messages), model=self.model),  # type: ignore[arg-type]
                 max_tokens=1,
                 temperature=0.0,
                 logprobs=True,

@@ -24,7 +24,7 @@ from qa.llm import LlamaCppLLM
 from qa.types import AnswerEvent, Delta
 
 from .container import Container
-from .servers import free_port, running
+from .servers import free_port, llama_cpp_server, running
 from .settings import Settings
 
 Echo = Callable[[str], None]
@@ -158,6 +158,75 @@ class Bench:
             "gen_tok_s": round(med(r[1]["tok_s"] for r in rows), 2),
             "raw_gen_tok_s": round(med(r[0]["tok_s"] for r in rows), 2),
             "prompt_tokens": int(med(r[2] for r in rows)),
+        }
+
+    # -- many users -----------------------------------------------------------------------
+    def concurrency(self, questions: list[str], clients: int) -> dict[str, Any]:
+        """`clients` simultaneous /chat requests (the questions in turn) against `newsdesk
+        serve` with (a) the in-process model and (b) llama.cpp's OpenAI-compatible server:
+        latency from submit to the final answer, and errors."""
+        rows = {}
+        rows["in_process"] = self._chat_load(questions, clients, {})
+        port = free_port()
+        cmd = llama_cpp_server(
+            self.base.model_path(),
+            port,
+            alias="bench",
+            n_ctx=self.settings.n_ctx,
+            threads=self.settings.threads or os.cpu_count() or 1,
+        )
+        tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-llm-")
+        self._dirs.append(tmp)
+        url = f"http://127.0.0.1:{port}/v1"
+        log = Path(tmp.name) / "llama-cpp-server.log"
+        with running(cmd, url + "/models", env=dict(os.environ), log=log):
+            server_env = {"NEWSDESK_LLM_URL": url, "NEWSDESK_LLM_MODEL": "bench"}
+            rows["llama_cpp_server"] = self._chat_load(questions, clients, server_env)
+        return rows
+
+    def _chat_load(self, questions: list[str], clients: int, env: dict[str, str]):
+        from gradio_client import Client
+
+        tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-load-")
+        self._dirs.append(tmp)
+        port = free_port()
+        cmd = [sys.executable, "-m", "ui.cli", "--data-dir", tmp.name, "serve"]
+        cmd += ["--port", str(port), "--samples-if-empty"]
+        url = f"http://127.0.0.1:{port}/"
+        with running(cmd, url + "config", env={**os.environ, **env}, log=Path(tmp.name) / "log"):
+            Client(url, verbose=False).predict(questions[0], [], api_name="/chat")  # warm
+            users = [Client(url, verbose=False) for _ in range(clients)]
+            t0 = time.perf_counter()
+            jobs = [
+                user.submit(questions[i % len(questions)], [], api_name="/chat")
+                for i, user in enumerate(users)
+            ]
+            done: dict[int, float] = {}
+            errors = 0
+            while len(done) < len(jobs) and time.perf_counter() - t0 < 1800:
+                for i, job in enumerate(jobs):
+                    if i not in done and job.done():
+                        done[i] = time.perf_counter() - t0
+                        try:
+                            history, _ = job.result()
+                            text = str(history[-1]["content"])
+                            errors += not ("nd-answer" in text or "nd-refusal" in text)
+                        except Exception:  # a failed request counts; its reason is in the log
+                            errors += 1
+                time.sleep(0.05)
+        seconds = sorted(done.values()) or [0.0]
+        errors += len(jobs) - len(done)
+        where = "model server" if env else "in-process model"
+        self.echo(
+            f"concurrency ({where}): {clients} clients, p50 {pct(seconds, 0.5)} s, "
+            f"max {max(seconds):.2f} s, {errors} errors"
+        )
+        return {
+            "clients": clients,
+            "p50_s": pct(seconds, 0.5),
+            "p95_s": pct(seconds, 0.95),
+            "max_s": round(max(seconds), 2),
+            "errors": errors,
         }
 
     # -- the server -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from .container import Container
 from .samples import EXAMPLE_QUESTIONS, sample_files
 
 DEV = Path("../shared/eval/realtimeqa")
+SECTIONS = ("ingest", "retrieval", "answer", "server", "concurrency", "peer")
 
 
 def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questions: int):
@@ -65,26 +66,44 @@ def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questi
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Questions (JSONL) for the answer figures.",
 )
+@click.option(
+    "--only",
+    type=click.Choice(SECTIONS),
+    multiple=True,
+    help="Run only these sections (repeat the option); default: all.",
+)
+@click.option(
+    "--clients",
+    type=click.IntRange(1, 200),
+    help="Simultaneous chat clients in the concurrency section (default 20; --quick: 6).",
+)
 @click.pass_context
-def bench(ctx, json_out: Path | None, quick: bool, corpus, questions):
+def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clients):
     """Measure speed next to the raw parts and a plain LlamaIndex pipeline."""
     state = ctx.find_root().obj
     factory = state.get("factory") or Container
     base = factory(state["settings"])
     articles, qs = _load(corpus, questions, 30 if quick else 300, 2 if quick else 5)
     runner = Bench(state["settings"], base, lambda line: click.echo(line, err=True))
-    results: dict[str, Any] = {"quick": quick}
+    wanted = set(only or SECTIONS) - ({"peer"} if quick else set())
+    results: dict[str, Any] = {"quick": quick, **dict.fromkeys(SECTIONS)}
     try:
-        results["ingest"], indexed = runner.ingest(articles)
-        sizes = {"10k": 10_000} if quick else {"10k": 10_000, "100k": 100_000}
-        texts = [q for q, _ in qs] + list(EXAMPLE_QUESTIONS)
-        results["retrieval"] = {"10k": None, "100k": None}
-        for name, n in sizes.items():
-            results["retrieval"][name] = runner.retrieval(n, texts, repeats=3 if quick else 5)
-        results["answer"] = runner.answer(indexed, qs)
-        results["server"] = runner.server(EXAMPLE_QUESTIONS[0])  # the server indexes samples
-        results["peer"] = None
-        if not quick:
+        if wanted & {"ingest", "answer"}:
+            results["ingest"], indexed = runner.ingest(articles)
+        if "retrieval" in wanted:
+            sizes = {"10k": 10_000} if quick else {"10k": 10_000, "100k": 100_000}
+            texts = [q for q, _ in qs] + list(EXAMPLE_QUESTIONS)
+            results["retrieval"] = {"10k": None, "100k": None}
+            for name, n in sizes.items():
+                results["retrieval"][name] = runner.retrieval(n, texts, repeats=3 if quick else 5)
+        if "answer" in wanted:
+            results["answer"] = runner.answer(indexed, qs)
+        if "server" in wanted:
+            results["server"] = runner.server(EXAMPLE_QUESTIONS[0])  # it indexes the samples
+        if "concurrency" in wanted:
+            n_clients = clients or (6 if quick else 20)
+            results["concurrency"] = runner.concurrency(list(EXAMPLE_QUESTIONS), n_clients)
+        if "peer" in wanted:
             from .bench_peer import run_peer
 
             results["peer"] = run_peer(articles, [q for q, _ in qs], base.embedder, real_llm(base))
@@ -106,23 +125,38 @@ def _row(name: str, ours: Any, raw: Any, ratio: Any = None, unit: str = "") -> s
 
 def _print(r: dict[str, Any]) -> None:
     click.echo(f"\n  {'measure':<30}{'ours':>12}{'raw':>12}{'ratio':>8}")
-    i = r["ingest"]
-    click.echo(_row("ingest chunks/s", i["chunks_per_s"], i["raw_chunks_per_s"], i["ratio"]))
-    for size, row in r["retrieval"].items():
+    if i := r["ingest"]:
+        click.echo(_row("ingest chunks/s", i["chunks_per_s"], i["raw_chunks_per_s"], i["ratio"]))
+        overhead = 1000 / i["chunks_per_s"] - 1000 / i["raw_chunks_per_s"]
+        click.echo(_row("overhead per ingested chunk", round(overhead, 2), None, unit="ms"))
+    for size, row in (r["retrieval"] or {}).items():
         if row:
             click.echo(_row(f"retrieval {size} p50", row["p50_ms"], row["raw_p50_ms"], unit="ms"))
             click.echo(_row(f"retrieval {size} p95", row["p95_ms"], row["raw_p95_ms"], unit="ms"))
-    a = r["answer"]
-    click.echo(_row("time to first token", a["ttft_ms"], a["raw_ttft_ms"], a["ttft_ratio"], "ms"))
-    click.echo(_row("second question TTFT", a["second_question_ttft_ms"], None, unit="ms"))
-    click.echo(_row("generation tok/s", a["gen_tok_s"], a["raw_gen_tok_s"]))
-    click.echo(_row("prompt tokens", a["prompt_tokens"], None))
-    s = r["server"]
-    click.echo(_row("server ready", s["ready_s"], None, unit="s"))
-    click.echo(_row("server warm question", s["warm_latency_ms"], None, unit="ms"))
-    click.echo(_row("server peak RSS", s["rss_mb"], None, unit="MB"))
+    if a := r["answer"]:
+        ttft = (a["ttft_ms"], a["raw_ttft_ms"], a["ttft_ratio"])
+        click.echo(_row("time to first token", *ttft, unit="ms"))
+        overhead = round(a["ttft_ms"] - a["raw_ttft_ms"], 1)
+        click.echo(_row("overhead per query (to TTFT)", overhead, None, unit="ms"))
+        click.echo(_row("second question TTFT", a["second_question_ttft_ms"], None, unit="ms"))
+        click.echo(_row("generation tok/s", a["gen_tok_s"], a["raw_gen_tok_s"]))
+        click.echo(_row("prompt tokens", a["prompt_tokens"], None))
+    if s := r["server"]:
+        click.echo(_row("server ready", s["ready_s"], None, unit="s"))
+        click.echo(_row("server warm question", s["warm_latency_ms"], None, unit="ms"))
+        click.echo(_row("server peak RSS", s["rss_mb"], None, unit="MB"))
+    if c := r["concurrency"]:
+        click.echo(
+            f"\n  {'concurrency (/chat)':<30}{'clients':>8}{'p50 s':>8}{'p95 s':>8}"
+            f"{'max s':>8}{'errors':>8}"
+        )
+        for name, row in c.items():
+            click.echo(
+                f"  {name:<30}{row['clients']:>8}{row['p50_s']:>8}{row['p95_s']:>8}"
+                f"{row['max_s']:>8}{row['errors']:>8}"
+            )
     p = r.get("peer")
-    if p:
+    if p and i and a:
         click.echo(f"\n  {'peer (LlamaIndex default)':<30}{'ours':>12}{'peer':>12}")
         click.echo(_row("ingest s", i["seconds"], p["ingest_s"]))
         click.echo(_row("time to first token", a["ttft_ms"], p["ttft_ms"], unit="ms"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
@@ -53,3 +54,18 @@ def running(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def llama_cpp_server(model: Path, port: int, *, alias: str, n_ctx: int, threads: int) -> list[str]:
+    """The command that serves a GGUF file with llama.cpp's OpenAI-compatible server
+    (llama-cpp-python[server]) on a loopback port. Its RAM cache keeps the evaluated state of
+    recent prompts: questions asked together interleave their check and answer requests, and
+    without it each request would read its whole prompt again."""
+    return [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(model), "--model_alias", alias,
+        "--host", "127.0.0.1", "--port", str(port),
+        "--n_ctx", str(n_ctx),
+        "--n_threads", str(threads), "--n_threads_batch", str(threads),
+        "--cache", "true", "--cache_size", str(2 << 30),
+    ]  # fmt: skip

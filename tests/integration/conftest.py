@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import SEED
 from ui.container import Container
-from ui.servers import free_port, running
+from ui.servers import free_port, llama_cpp_server, running
 from ui.settings import Settings
 
 
@@ -55,15 +55,11 @@ def model_server(real, tmp_path_factory) -> str:
     """llama.cpp's OpenAI-compatible server (llama-cpp-python[server]) with the packaged GGUF,
     on a free loopback port; its /v1 address."""
     port = free_port()
-    cmd = [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(real.model_path()),
-        "--model_alias", MODEL_ALIAS,
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", "4096",
-        "--n_threads", str(os.cpu_count() or 1),
-    ]  # fmt: skip
+    s = real.settings
+    threads = s.threads or os.cpu_count() or 1
+    cmd = llama_cpp_server(
+        real.model_path(), port, alias=MODEL_ALIAS, n_ctx=s.n_ctx, threads=threads
+    )
     log = tmp_path_factory.mktemp("model-server") / "llama-cpp-server.log"
     url = f"http://127.0.0.1:{port}/v1"
     with running(cmd, url + "/models", env=os.environ, log=log, timeout=300):

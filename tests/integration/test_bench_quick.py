@@ -30,4 +30,8 @@ def test_quick_bench_writes_every_figure(real_env, tmp_path):
     assert answer["ttft_ms"] > 0 and answer["raw_ttft_ms"] > 0 and answer["prompt_tokens"] > 0
     server = data["server"]
     assert server["ready_s"] > 0 and server["warm_latency_ms"] > 0 and server["rss_mb"] > 100
-    assert "time to first token" in done.stdout
+    for backend in ("in_process", "llama_cpp_server"):  # 6 simultaneous /chat clients each
+        row = data["concurrency"][backend]
+        assert row["clients"] == 6 and row["errors"] == 0
+        assert 0 < row["p50_s"] <= row["p95_s"] <= row["max_s"]
+    assert "time to first token" in done.stdout and "llama_cpp_server" in done.stdout
