@@ -82,6 +82,30 @@ def answer_matches(text: str, golds: Iterable[str]) -> bool:
     return False
 
 
+def nearest_choice(text: str, choices: Sequence[str]) -> str | None:
+    """The quiz option an answer names, for crediting equivalent answers ("Argentina beat
+    France" for "Argentina and France"): the option whose content words the answer holds the
+    largest share of, when that share is at least half and no other option ties it."""
+    got = set(normalise(MARKER.sub(" ", text)))
+    scored = []
+    for choice in choices:
+        words = [w for w in normalise(choice) if w not in STOPWORDS] or normalise(choice)
+        if words:
+            scored.append((sum(w in got for w in words) / len(words), choice))
+    scored.sort(key=lambda pair: -pair[0])
+    if not scored or scored[0][0] < 0.5 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
+
+
+def choice_correct(text: str, choices: Sequence[str], golds: Sequence[str]) -> bool:
+    """Correct by string match, or the answer maps to the option that is a gold answer."""
+    if answer_matches(text, golds):
+        return True
+    choice = nearest_choice(text, choices)
+    return choice is not None and answer_matches(choice, golds)
+
+
 def article_ranks(ranked_article_ids: Sequence[str], evidence: Iterable[str]) -> list[int]:
     """1-based ranks at which evidence articles appear (absent ones are left out)."""
     position: dict[str, int] = {}
@@ -166,6 +190,9 @@ def summarise(records: Sequence[dict[str, Any]], answered: bool) -> dict[str, An
     unanswerable = [r for r in records if not r["answerable"]]
     summary["answers"] = {
         "accuracy": _mean([float(r["correct"]) for r in answerable]),
+        "accuracy_choice": _mean(
+            [float(r.get("correct_choice", r["correct"])) for r in answerable]
+        ),
         "refusal_rate": _mean([float(r["refused"]) for r in unanswerable]),
         "false_refusal_rate": _mean([float(r["refused"]) for r in answerable]),
         "n_answerable": len(answerable),

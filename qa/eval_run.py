@@ -1,7 +1,8 @@
 """Run an evaluation set through retrieval (and the answerer) and keep a record per question.
 
-Only the question, its date and the scoring fields are read; `choices`, `quiz_explanation` and
-`original_answer` never reach the system."""
+Only the question and its date reach the system. The scoring fields (answers, evidence, the
+quiz's `choices`) are used by the scorer alone; `quiz_explanation` and `original_answer` are
+not read."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from typing import Any
 
 from .answering import Answerer
 from .errors import QAError
-from .eval_metrics import answer_matches, citation_precision, retrieval_scores
+from .eval_metrics import (
+    answer_matches,
+    choice_correct,
+    citation_precision,
+    nearest_choice,
+    retrieval_scores,
+)
 from .retrieval import Retriever
 from .types import Passage
 
@@ -32,6 +39,7 @@ class EvalQuestion:
     answerable: bool
     evidence_label: str = ""
     question_date: str = ""
+    choices: tuple[str, ...] = ()  # the quiz's options: for the scorer only, never a prompt
 
 
 def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
@@ -54,6 +62,7 @@ def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
                     answerable=row.get("type") != "unanswerable",
                     evidence_label=row.get("evidence_label") or "",
                     question_date=(row.get("question_date") or "")[:10],
+                    choices=tuple(str(c) for c in row.get("choices") or ()),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -106,6 +115,10 @@ class Evaluation:
             correct=q.answerable
             and not answer.refused
             and answer_matches(answer.answer, q.answers),
+            choice=None if answer.refused else nearest_choice(answer.answer, q.choices),
+            correct_choice=q.answerable
+            and not answer.refused
+            and choice_correct(answer.answer, q.choices, q.answers),
             citation_verdicts=[]
             if answer.refused
             else citation_precision(answer.answer, cited, q.answers),

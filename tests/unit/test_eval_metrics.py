@@ -136,3 +136,27 @@ def test_refusal_sweep_refuses_low_confidence_answers():
     assert low["accuracy"] == 1.0 and low["refusal_rate"] == 0.0
     assert high["accuracy"] == 0.5 and high["refusal_rate"] == 1.0
     assert high["false_refusal_rate"] == 0.5
+
+
+def test_an_equivalent_answer_maps_to_its_quiz_option():
+    from qa.eval_metrics import choice_correct, nearest_choice
+
+    choices = ["Argentina and France", "USA and Croatia", "Argentina and Morocco"]
+    gold = ["Argentina and France"]
+    assert nearest_choice("Argentina beat France on penalties [1].", choices) == gold[0]
+    assert choice_correct("Argentina beat France on penalties [1].", choices, gold)
+    # an answer naming only what two options share maps to neither
+    assert nearest_choice("Argentina played in the final [1].", choices) is None
+    assert not choice_correct("Argentina played in the final [1].", choices, gold)
+    # a wrong option is wrong, and no choices leaves string matching alone
+    assert not choice_correct("Morocco and Argentina met [2].", choices, gold)
+    assert choice_correct("Argentina and France [1].", [], gold)
+    assert not choice_correct("Heat waves [1].", [], gold)
+
+
+def test_the_nearest_option_needs_half_its_words():
+    from qa.eval_metrics import nearest_choice
+
+    choices = ["The Federal Reserve Bank of New York", "The Bank of England"]
+    assert nearest_choice("The New York Fed raised rates.", choices) is None  # 2 of 5 words
+    assert nearest_choice("The Bank of England did.", choices) == "The Bank of England"
