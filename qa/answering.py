@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from llama_index.core.base.llms.types import ChatMessage
@@ -50,16 +50,29 @@ class Answerer:
         self.prompts = prompts
         self.policy = policy
 
-    def ask(self, question: str, *, top_k: int | None = None, as_of: str = "") -> Answer:
-        for event in self.stream(question, top_k=top_k, as_of=as_of):
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        as_of: str = "",
+        also: Sequence[str] = (),
+    ) -> Answer:
+        for event in self.stream(question, top_k=top_k, as_of=as_of, also=also):
             if isinstance(event, Done):
                 return event.answer
         raise AssertionError("stream ended without an answer")  # pragma: no cover
 
     def stream(
-        self, question: str, *, top_k: int | None = None, as_of: str = ""
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        as_of: str = "",
+        also: Sequence[str] = (),
     ) -> Iterator[AnswerEvent]:
         """`Delta`s of the answer text as it is generated, then `Done` with the checked answer.
+        `also`: chunk ids that compete in the ranking (a follow-up's earlier citations).
         Raises QuestionError for a question too long to ask."""
         if len(question) > self.policy.max_question_chars:
             raise QuestionError(
@@ -67,7 +80,7 @@ class Answerer:
                 f"at most {self.policy.max_question_chars:,} can be asked"
             )
         attempt = _Attempt(question)
-        attempt.passages = self.retriever.passages(question, top_k, as_of)
+        attempt.passages = self.retriever.passages(question, top_k, as_of, also)
         attempt.mark("retrieve_ms")
         top = max((p.score for p in attempt.passages), default=0.0)
         attempt.signals["top_similarity"] = round(top, 4)

@@ -18,15 +18,14 @@ from llama_index.core.chat_engine.types import (
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from .answering import Answerer
-from .followup import QuestionRewriter
+from .followup import QuestionRewriter, earlier_passages
 from .retrieval import as_node
 from .types import Answer
 
 
 def cited_nodes(answer: Answer) -> list[NodeWithScore]:
     """Exactly the passages the answer cites, as nodes (none for a refusal)."""
-    cited = {c.n for c in answer.citations}
-    return [as_node(p) for p in answer.passages if p.n in cited]
+    return [as_node(p) for p in answer.cited_passages]
 
 
 def answer_metadata(answer: Answer) -> dict[str, Any]:
@@ -77,7 +76,7 @@ class FollowUpChatEngine(BaseChatEngine):
         self.answerer = answerer
         self.rewriter = rewriter
         self.as_of = as_of
-        self._turns: list[tuple[str, str]] = []  # (standalone question, answer)
+        self._turns: list[tuple] = []  # (standalone question, answer, cited chunk ids)
         self._history: list[ChatMessage] = []
 
     @property
@@ -94,8 +93,9 @@ class FollowUpChatEngine(BaseChatEngine):
         if chat_history is not None:
             self._adopt(chat_history)
         standalone = self.rewriter.rewrite(message, self._turns)
-        answer = self.answerer.ask(standalone, as_of=self.as_of)
-        self._turns.append((standalone, answer.answer))
+        also = earlier_passages(message, self._turns)
+        answer = self.answerer.ask(standalone, as_of=self.as_of, also=also)
+        self._turns.append(answer.turn(standalone))
         self._history += [
             ChatMessage(role=MessageRole.USER, content=message),
             ChatMessage(role=MessageRole.ASSISTANT, content=answer.answer),

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
+import Stemmer
 from llama_index.core.llms import LLM
+
+from index.words import STOPWORDS
 
 from .citations import MARKER
 from .llm import chat, reply
@@ -25,6 +29,38 @@ def needs_context(question: str) -> bool:
     return bool(_CUES.search(question.strip())) or len(question.split()) <= 3
 
 
+_QUESTION_WORD = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+_WHAT_ABOUT = re.compile(r"^(?:and |but |so )?(?:what|how) about\b", re.IGNORECASE)
+_WORD = re.compile(r"[\w'’-]+")
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def rewrite_problem(follow_up: str, rewritten: str) -> str:
+    """Why a rewrite cannot stand in for the follow-up ("" when it can): it must be a
+    question, keep the follow-up's question word ("what about …" borrows the earlier one), its
+    names and numbers, and the other words it asks about ("day" in "And on what day?")."""
+    if not rewritten:
+        return "empty"
+    if not rewritten.rstrip().endswith("?"):
+        return "not a question"
+    if not _WHAT_ABOUT.match(follow_up.strip()):
+        asked = _QUESTION_WORD.search(follow_up)
+        if asked and not re.search(rf"\b{asked.group(1)}\b", rewritten, re.IGNORECASE):
+            return f"lost the question word {asked.group(1).lower()!r}"
+    if missing := _names(follow_up) - _names(rewritten):
+        return f"lost {', '.join(sorted(missing))}"
+    if missing := _content(follow_up) - _content(rewritten):
+        return f"lost {', '.join(sorted(missing))}"
+    return ""
+
+
+def _content(text: str) -> set[str]:
+    """Stems of the words a question asks about: not stopwords, cues or question words."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    kept = [w for w in words if w not in STOPWORDS and not _CUES.fullmatch(w)]
+    return set(_STEMMER.stemWords(kept))
+
+
 class QuestionRewriter:
     """Turns a follow-up into a standalone question with the model; keeps the last turns."""
 
@@ -34,19 +70,27 @@ class QuestionRewriter:
         self.max_turns = max_turns
         self.max_tokens = max_tokens
 
-    def rewrite(self, question: str, turns: Sequence[tuple[str, str]]) -> str:
+    def rewrite(self, question: str, turns: Sequence[Sequence[Any]]) -> str:
         """The standalone question; the question itself when no rewrite is needed or usable."""
         if not turns or not needs_context(question):
             return question
-        recent = [(q, _short(a)) for q, a in list(turns)[-self.max_turns :]]
+        recent = [(turn[0], _short(turn[1])) for turn in list(turns)[-self.max_turns :]]
         user = self.prompts.render("condense.j2", question=question, turns=recent)
         # the answer's system prompt goes first, so the model's cached prefix stays valid
         messages = chat(("system", self.prompts.render("system.j2")), ("user", user))
         rewritten = _clean(reply(self.llm, messages, max_tokens=self.max_tokens, stop=["\n"]))
-        if not rewritten or _names(question) - _names(rewritten):
-            # the model dropped what the follow-up asks about: keep both questions instead
+        if rewrite_problem(question, rewritten):
+            # the model answered, or dropped what the follow-up asks: search with both questions
             return f'{question} (follow-up to: "{turns[-1][0]}")'
         return rewritten
+
+
+def earlier_passages(question: str, turns: Sequence[Sequence[Any]]) -> list[str]:
+    """Chunk ids the previous answer cited, for a follow-up: they compete in its ranking
+    (turns are (question, answer) or (question, answer, cited chunk ids))."""
+    if not turns or not needs_context(question) or len(turns[-1]) < 3:
+        return []
+    return [str(chunk_id) for chunk_id in turns[-1][2]]
 
 
 def _names(text: str) -> set[str]:

@@ -3,6 +3,7 @@ rank, weighted by how near each article's date is to the question's as-of date."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -91,15 +92,23 @@ class Retriever(BaseRetriever):
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         return [as_node(p) for p in self.passages(query_bundle.query_str, as_of=self.as_of)]
 
-    def passages(self, question: str, top_k: int | None = None, as_of: str = "") -> list[Passage]:
-        """The best `top_k` (default: the configured number) passages, numbered from 1."""
+    def passages(
+        self,
+        question: str,
+        top_k: int | None = None,
+        as_of: str = "",
+        also: Sequence[str] = (),
+    ) -> list[Passage]:
+        """The best `top_k` (default: the configured number) passages, numbered from 1.
+        `also`: chunk ids that compete as a third ranked list (a follow-up's earlier
+        citations)."""
         depth = top_k or self.top_k
         o = self.options
         vector = self.embedder.embed_one(question)
         n = max(o.candidates, depth * 2)
         dense = self.store.search(vector, n) if o.mode != "bm25" else []
         keyword = self.lexical.search(question, n) if o.mode != "dense" and self.lexical else []
-        candidates = self._fuse(vector, dense, keyword)
+        candidates = self._fuse(vector, dense, keyword, also)
         when = parse_date(as_of)
         if when:
             candidates = [self._dated(c, when) for c in candidates]
@@ -108,7 +117,11 @@ class Retriever(BaseRetriever):
         return [_passage(i, c) for i, c in enumerate(kept[:depth], start=1)]
 
     def _fuse(
-        self, vector: np.ndarray, dense: list[SearchHit], keyword: list[tuple[str, float]]
+        self,
+        vector: np.ndarray,
+        dense: list[SearchHit],
+        keyword: list[tuple[str, float]],
+        also: Sequence[str] = (),
     ) -> list[_Candidate]:
         k = self.options.rrf_k
         scores: dict[str, float] = {}
@@ -119,6 +132,8 @@ class Retriever(BaseRetriever):
             hits[hit.chunk_id] = hit
             sims[hit.chunk_id] = hit.score
         for rank, (chunk_id, _) in enumerate(keyword):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank + 1)
+        for rank, chunk_id in enumerate(also):
             scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank + 1)
         missing = [cid for cid in scores if cid not in hits]
         for hit, vec in self.store.get_chunks(missing):

@@ -58,6 +58,17 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)  # everything retrieved
     signals: dict[str, float] = field(default_factory=dict)  # evidence the decision used
 
+    @property
+    def cited_passages(self) -> list[Passage]:
+        """The passages the answer cites, in their retrieved order (none for a refusal)."""
+        cited = {c.n for c in self.citations}
+        return [p for p in self.passages if p.n in cited]
+
+    def turn(self, question: str) -> tuple[str, str, list[str]]:
+        """What a conversation keeps of this answer: the question searched for, the answer
+        and the chunk ids it cites (a follow-up's retrieval reuses them)."""
+        return (question, self.answer, [p.chunk_id for p in self.cited_passages])
+
     def to_json(self) -> dict[str, Any]:
         """The command-line JSON contract."""
         return {

@@ -14,6 +14,7 @@ from index.ingest import AddOutcome, Overrides
 from index.readers import article_from_record, normalise_date
 from index.web import is_url
 from qa.errors import QAError
+from qa.followup import earlier_passages
 from qa.types import Answer, Delta, Done
 
 from .access import Access
@@ -85,8 +86,9 @@ class ChatService:
     def _answer(self, message: str, history: list[dict], turns: list):
         standalone = self.container.rewriter.rewrite(message, turns)
         note = rewrite_html(standalone) if standalone != message else ""
+        also = earlier_passages(message, turns)
         streamed = ""
-        for event in self.container.answerer.stream(standalone):
+        for event in self.container.answerer.stream(standalone, also=also):
             match event:
                 case Delta(text):
                     streamed += text
@@ -96,7 +98,7 @@ class ChatService:
                 case Done(answer):
                     content = note + answer_html(answer)
                     history[-1] = {"role": "assistant", "content": content}
-                    turns.append((standalone, answer.answer))
+                    turns.append(answer.turn(standalone))
                     yield history, sources_html(answer, self._texts(answer)), turns
 
     def _texts(self, answer: Answer) -> dict[str, str]:

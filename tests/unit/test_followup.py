@@ -42,3 +42,58 @@ def test_rewrite_that_drops_the_new_subject_keeps_both_questions(container, llm)
     llm.replies = ["Where will the finance ministers meet?"]
     out = container.rewriter.rewrite("And what about Japan?", TURNS)
     assert "Japan" in out and "Where will the finance ministers meet?" in out
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "rewritten", "problem"),
+    [
+        ("And on what day?", "On Thursday, Trump will meet Xi Jinping in Busan.", "not a question"),
+        ("And on what day?", "Where will Trump meet Xi Jinping?", "lost the question word"),
+        ("And on what day?", "On what date will Trump meet Xi Jinping?", "lost day"),
+        ("And on what day?", "On what day will Trump meet Xi Jinping?", ""),
+        ("What tariff did he threaten?", "What tariff did Trump threaten?", ""),
+        ("What about Portugal?", "Which cities will she visit on her tour of Portugal?", ""),
+        ("And what about Japan?", "Where will the finance ministers meet?", "lost japan"),
+        ("When will it be complete?", "When will the wind farm be completed?", ""),
+    ],
+)
+def test_a_rewrite_must_stay_the_follow_ups_question(follow_up, rewritten, problem):
+    from qa.followup import rewrite_problem
+
+    found = rewrite_problem(follow_up, rewritten)
+    assert found.startswith(problem) and bool(found) == bool(problem)
+
+
+def test_a_rewrite_that_answers_instead_falls_back_to_both_questions(container, llm):
+    turns = [("Where will Trump meet Xi Jinping?", "In Busan on Thursday [1].")]
+    llm.replies = ["On Thursday, Trump will meet Xi Jinping in Busan, South Korea."]
+    out = container.rewriter.rewrite("And on what day?", turns)
+    assert out == 'And on what day? (follow-up to: "Where will Trump meet Xi Jinping?")'
+
+
+def test_a_follow_ups_earlier_citations_compete_in_its_ranking(container, llm):
+    from index.types import Article
+    from qa.followup import earlier_passages
+
+    meeting = Article(
+        title="Leaders to meet",
+        text="The two presidents will meet in Busan. The talks are planned for Thursday.",
+        article_id="meet",
+    )
+    others = [
+        Article(title=f"Ferry {n}", text=f"The day ferry number {n} sails at noon each day.")
+        for n in range(4)
+    ]
+    for article in (meeting, *others):
+        container.ingestor.add(article)
+    retriever = container.answerer.retriever
+    first = retriever.passages("Where will the presidents meet?", 1)
+    assert first[0].article_id == "meet"
+    turns = [("Where will the presidents meet?", "In Busan [1].", [first[0].chunk_id])]
+    also = earlier_passages("And on what day?", turns)
+    assert also == [first[0].chunk_id]
+    alone = [p.article_id for p in retriever.passages("And on what day?", 3)]
+    helped = [p.article_id for p in retriever.passages("And on what day?", 3, also=also)]
+    assert "meet" not in alone  # "day" alone finds the ferries
+    assert "meet" in helped  # the earlier citation competes with them
+    assert earlier_passages("Who won the 2022 World Cup final in Qatar?", turns) == []
