@@ -69,12 +69,16 @@ def test_killed_mid_update_shows_the_old_version_and_re_adding_heals(container, 
 
 def test_killed_after_the_switch_shows_the_new_version_and_repair_clears(container, monkeypatch):
     container.ingestor.add(STORY)
+    seen(container)  # the keyword index is built on the old version
     with monkeypatch.context() as m:
         die_on(m, container.store.chunks, "delete")
         with pytest.raises(Crash):
             container.ingestor.add(UPDATED)
     _, texts, _ = seen(container)
     assert texts == [UPDATED.text]
+    # the keyword index saw the switch too: it finds words only the new version has
+    (hit,) = container.retriever.lexical.search("second boat joins in May", 10)
+    assert hit[0].startswith(f"{STORY.id}:{UPDATED.content_hash[:12]}:")
     health = container.store.check()
     assert health.stale == {STORY.id: 1}
     assert container.store.clear_invisible(health) == 1 and container.store.check().ok
