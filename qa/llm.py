@@ -98,6 +98,7 @@ class LlamaCppLLM(Checking, CustomLLM):
     model_path: str = Field(description="the GGUF file")
     context_window: int = Field(description="prompt and reply together, in tokens")
     chat_format: str = Field(description="chatml, or auto: the template in the GGUF file")
+    max_tokens: int = Field(description="longest reply when a call does not say (num_output)")
     _llama: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _render: Any = PrivateAttr()
@@ -106,9 +107,21 @@ class LlamaCppLLM(Checking, CustomLLM):
     _no: set[int] = PrivateAttr()
 
     def __init__(
-        self, model_path: str, *, n_ctx: int, n_threads: int, chat_format: str, seed: int = 0
+        self,
+        model_path: str,
+        *,
+        n_ctx: int,
+        n_threads: int,
+        chat_format: str,
+        max_tokens: int,
+        seed: int = 0,
     ) -> None:
-        super().__init__(model_path=model_path, context_window=n_ctx, chat_format=chat_format)
+        super().__init__(
+            model_path=model_path,
+            context_window=n_ctx,
+            chat_format=chat_format,
+            max_tokens=max_tokens,
+        )
         try:
             from llama_cpp import Llama
         except ImportError as exc:  # pragma: no cover - install problem
@@ -140,6 +153,7 @@ class LlamaCppLLM(Checking, CustomLLM):
     def metadata(self) -> LLMMetadata:
         return LLMMetadata(
             context_window=self.context_window,
+            num_output=self.max_tokens,
             is_chat_model=True,
             model_name=self.model_path.rsplit("/", 1)[-1],
         )
@@ -226,7 +240,12 @@ class LlamaCppLLM(Checking, CustomLLM):
         return gen()
 
     def _generate(
-        self, tokens: list[int], *, max_tokens: int = 256, stop: Sequence[str] = (), **_: Any
+        self,
+        tokens: list[int],
+        *,
+        max_tokens: int | None = None,
+        stop: Sequence[str] = (),
+        **_: Any,
     ) -> Iterator[str]:
         """Greedy generation. Holds the model only while it generates: the lock is let go
         when the reply is done, when generation fails, and when the reader closes the stream
@@ -238,7 +257,7 @@ class LlamaCppLLM(Checking, CustomLLM):
             try:
                 chunks: Iterator[Any] = self._llama.create_completion(
                     tokens,
-                    max_tokens=max_tokens,
+                    max_tokens=max_tokens or self.max_tokens,
                     temperature=0.0,
                     top_k=1,
                     stop=[*stop, *self._stops],

@@ -169,7 +169,13 @@ class Container:
         # every core for generation too: measured 24 -> 31-35 tok/s on 2 cores (llama.cpp's
         # own default uses half the cores for generation)
         threads = s.threads or os.cpu_count() or 1
-        return LlamaCppLLM(str(path), n_ctx=s.n_ctx, n_threads=threads, chat_format=s.chat_format)
+        return LlamaCppLLM(
+            str(path),
+            n_ctx=s.n_ctx,
+            n_threads=threads,
+            chat_format=s.chat_format,
+            max_tokens=s.max_answer_tokens,
+        )
 
     @property
     def parallel_questions(self) -> int:
