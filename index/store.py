@@ -94,29 +94,23 @@ class ChromaStore:
         """Rewrites every chunk's metadata in the current format, in place (no re-embedding);
         returns how many chunks it rewrote. Safe to repeat and to interrupt: each chunk's new
         metadata follows from its old fields alone, and the index is marked current only at
-        the end. Readers keep working throughout (they read the fields both formats share)."""
-        total = self.chunks.count()
-        done = changed = 0
-        offset = 0
-        while True:
-            got = self.chunks.get(include=["metadatas"], limit=page, offset=offset)
-            if not got["ids"]:
-                break
-            offset += len(got["ids"])
-            ids, metas = [], []
-            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        the end. Readers keep working throughout (they read the fields both formats share).
+        Every page is read before anything is written: Chroma may list rows in another order
+        after an update, and offset paging over rows being rewritten could skip some."""
+        ids: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for page_ids, _, page_metas in self.iter_chunks(page, visible_only=False, with_text=False):
+            for cid, meta in zip(page_ids, page_metas, strict=True):
                 if "_node_content" not in meta:
                     fields = {k: meta[k] for k in (*_INTERNAL, *_SHOWN) if k in meta}
                     ids.append(cid)
                     metas.append(_node_meta(cid, fields))
-            if ids:
-                self.chunks.update(ids=ids, metadatas=metas)
-                changed += len(ids)
-            done += len(got["ids"])
+        for i in range(0, len(ids), page):
+            self.chunks.update(ids=ids[i : i + page], metadatas=metas[i : i + page])
             if progress:
-                progress(done, total)
+                progress(min(i + page, len(ids)), len(ids))
         self._bump_revision()
-        return changed
+        return len(ids)
 
     # -- articles ---------------------------------------------------------------------------
     def get_article(self, article_id: str, with_text: bool = False) -> StoredArticle | None:

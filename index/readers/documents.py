@@ -29,12 +29,13 @@ def read_documents(documents: Iterable[Any]) -> Iterator[ReadResult]:
         doc_id = str(getattr(document, "id_", "") or "")
         origin = f"document {doc_id or number}"
         try:
-            yield ReadResult(origin, article=article_from_record(_record(document), origin))
+            record = _record(document, doc_id)
+            yield ReadResult(origin, article=article_from_record(record, origin))
         except ReadError as exc:
             yield ReadResult(origin, error=exc.reason)
 
 
-def _record(document: Any) -> dict[str, Any]:
+def _record(document: Any, doc_id: str) -> dict[str, Any]:
     text = getattr(document, "text", None)
     metadata = dict(getattr(document, "metadata", None) or {})
     record: dict[str, Any] = {"text": text}
@@ -42,7 +43,6 @@ def _record(document: Any) -> dict[str, Any]:
         found = next((metadata.pop(n) for n in names if metadata.get(n) not in (None, "")), None)
         if found is not None:
             record[field] = found
-    doc_id = str(getattr(document, "id_", "") or "")
     if doc_id and not _UUID.match(doc_id):
         record["id"] = doc_id
     elif record.get("url"):
