@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -23,6 +23,7 @@ from index.readers import parse_date
 from index.store import ChromaStore
 from index.types import SearchHit
 
+from .dates import Period, period_of
 from .types import Passage
 
 MODES = ("dense", "bm25", "hybrid")
@@ -111,7 +112,8 @@ class Retriever(BaseRetriever):
         candidates = self._fuse(vector, dense, keyword, also)
         when = parse_date(as_of)
         if when:
-            candidates = [self._dated(c, when) for c in candidates]
+            period = period_of(question, when)
+            candidates = [self._dated(c, when, period) for c in candidates]
         candidates.sort(key=lambda c: -c.score)
         kept = _distinct(candidates)
         return [_passage(i, c) for i, c in enumerate(kept[:depth], start=1)]
@@ -141,7 +143,7 @@ class Retriever(BaseRetriever):
             sims[hit.chunk_id] = float(vec @ vector)
         return [_Candidate(hits[c], sims[c], s) for c, s in scores.items() if c in hits]
 
-    def _dated(self, c: _Candidate, as_of: date) -> _Candidate:
+    def _dated(self, c: _Candidate, as_of: date, period: Period | None) -> _Candidate:
         published = parse_date(c.hit.published_at)
         if published is None:
             return c
@@ -150,9 +152,16 @@ class Retriever(BaseRetriever):
         weight = 1.0
         if days_back < -o.future_grace_days:
             weight = o.future_penalty
+        elif period is not None and _within(published, period, o.future_grace_days):
+            weight = 1.0  # the question names its time: articles of that time count in full
         elif o.recency_days > 0 and days_back > 0:
             weight = 0.5 ** (days_back / o.recency_days)
         return _Candidate(c.hit, c.similarity, c.score * weight)
+
+
+def _within(published: date, period: Period, grace_days: int) -> bool:
+    """Published in the period, or reporting on it within a few days after."""
+    return period.start <= published <= period.end + timedelta(grace_days)
 
 
 def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:

@@ -91,3 +91,13 @@ def test_grace_days_after_the_as_of_date_count_as_current(container, store, make
     question = "Who won the city marathon in heavy rain?"
     assert strict.passages(question, 1, as_of="2025-04-02")[0].article_id != LATER.id
     assert graced.passages(question, 1, as_of="2025-04-02")[0].article_id == LATER.id
+
+
+def test_a_period_named_in_the_question_counts_its_articles_in_full(container, store):
+    # asked in 2025 about 2019: recency alone weighs the 2019 article 0.5 ** (2201 / 90)
+    recent = container.retriever.passages("Who won the city marathon?", 4, as_of="2025-04-10")
+    assert [p.article_id for p in recent].index(OLD.id) == 3
+    named = container.retriever.passages(
+        "Who won the city marathon in April 2019?", 4, as_of="2025-04-10"
+    )
+    assert [p.article_id for p in named].index(OLD.id) < 2
