@@ -113,7 +113,8 @@ class Retriever(BaseRetriever):
         when = parse_date(as_of)
         if when:
             period = period_of(question, when)
-            candidates = [self._dated(c, when, period) for c in candidates]
+            latest = _latest(candidates, when)
+            candidates = [self._dated(c, when, latest, period) for c in candidates]
         candidates.sort(key=lambda c: -c.score)
         kept = _distinct(candidates)
         return [_passage(i, c) for i, c in enumerate(kept[:depth], start=1)]
@@ -143,20 +144,29 @@ class Retriever(BaseRetriever):
             sims[hit.chunk_id] = float(vec @ vector)
         return [_Candidate(hits[c], sims[c], s) for c, s in scores.items() if c in hits]
 
-    def _dated(self, c: _Candidate, as_of: date, period: Period | None) -> _Candidate:
+    def _dated(self, c: _Candidate, as_of: date, latest: date, period: Period | None) -> _Candidate:
+        """The candidate weighed by its date: recency counts back from the latest candidate
+        up to the as-of date (news that all predates the date is not all discounted, which
+        would let an undated article outrank it), later ones are penalised."""
         published = parse_date(c.hit.published_at)
         if published is None:
             return c
         o = self.options
-        days_back = (as_of - published).days
+        days_back = (latest - published).days
         weight = 1.0
-        if days_back < -o.future_grace_days:
+        if (as_of - published).days < -o.future_grace_days:
             weight = o.future_penalty
         elif period is not None and _within(published, period, o.future_grace_days):
             weight = 1.0  # the question names its time: articles of that time count in full
         elif o.recency_days > 0 and days_back > 0:
             weight = 0.5 ** (days_back / o.recency_days)
         return _Candidate(c.hit, c.similarity, c.score * weight)
+
+
+def _latest(candidates: Sequence[_Candidate], as_of: date) -> date:
+    """The date of the newest candidate not after the as-of date (the as-of date if none)."""
+    dates = [parse_date(c.hit.published_at) for c in candidates]
+    return max((d for d in dates if d is not None and d <= as_of), default=as_of)
 
 
 def _within(published: date, period: Period, grace_days: int) -> bool:

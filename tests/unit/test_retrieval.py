@@ -101,3 +101,11 @@ def test_a_period_named_in_the_question_counts_its_articles_in_full(container, s
         "Who won the city marathon in April 2019?", 4, as_of="2025-04-10"
     )
     assert [p.article_id for p in named].index(OLD.id) < 2
+
+
+def test_news_that_all_predates_the_as_of_date_is_not_all_discounted(container, store):
+    # asked long after every article: recency counts back from the newest one, so the
+    # undated harbour story does not outrank the marathon reports
+    far = container.retriever.passages("Who won the city marathon?", 4, as_of="2031-01-01")
+    assert far[0].article_id == LATER.id
+    assert [p.article_id for p in far].index(OTHER.id) > 0
