@@ -11,10 +11,12 @@ from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
 
 from .citations import CheckedAnswer, enforce_citations
+from .dates import long_date, time_sensitive
 from .errors import QuestionError
 from .llm import count_tokens, pieces, yes_probability
 from .prompting import Prompts
 from .retrieval import Retriever
+from .trust import RefusalModel, signals_after, signals_found
 from .types import Answer, AnswerEvent, Citation, Delta, Done, Passage
 
 # The model's own ways of saying the passages lack the answer.
@@ -26,23 +28,26 @@ _NOT_FOUND = re.compile(
 )
 
 
+UNDER_THE_LINE = "the evidence is under the line"
+
+
 def refusal_text(question: str) -> str:
     return f'The indexed articles don\'t say. Nothing in them answers "{question.strip()}".'
 
 
 @dataclass(frozen=True)
 class AnswerPolicy:
-    """Thresholds that decide when to answer (values come from the settings)."""
+    """How answers are decided (values come from the settings)."""
 
-    min_relevance: float  # best passage similarity under this: refuse without the model
-    min_yes: float  # the model's P(yes) that the passages hold the answer
+    refusal: RefusalModel  # weighs the evidence: answer or refuse
     min_support: float  # share of a sentence's content words a cited passage must hold
     max_tokens: int  # longest answer
     max_question_chars: int  # longer questions are refused with a message
 
 
 class Answerer:
-    """Retrieve, check that the passages hold an answer, generate, then enforce citations."""
+    """Retrieve, check that the passages hold an answer, generate, enforce citations, then
+    decide from all the evidence whether the reply is given."""
 
     def __init__(self, retriever: Retriever, llm: LLM, prompts: Prompts, policy: AnswerPolicy):
         self.retriever = retriever
@@ -79,21 +84,25 @@ class Answerer:
                 f"the question is {len(question):,} characters long; "
                 f"at most {self.policy.max_question_chars:,} can be asked"
             )
-        attempt = _Attempt(question)
+        attempt = Attempt(question, as_of)
         attempt.passages = self.retriever.passages(question, top_k, as_of, also)
         attempt.mark("retrieve_ms")
-        top = max((p.score for p in attempt.passages), default=0.0)
-        attempt.signals["top_similarity"] = round(top, 4)
-        if not attempt.passages or top < self.policy.min_relevance:
+        attempt.signals = signals_found(attempt.passages)
+        if not attempt.passages:
+            yield Done(attempt.refused("no passage to read"))
+            return
+        if self.policy.refusal.hopeless(attempt.signals):
+            attempt.note_best(self.policy.refusal)
             yield Done(attempt.refused("no relevant passage"))
             return
         (check, check_tokens), (messages, answer_tokens) = self._fitting(attempt, as_of)
         attempt.prompt_tokens = check_tokens
         p_yes = yes_probability(self.llm, check)
-        attempt.signals["p_yes"] = round(p_yes, 4)
+        attempt.signals["p_yes"] = p_yes
         attempt.completion_tokens = 1
         attempt.mark("check_ms")
-        if p_yes < self.policy.min_yes:
+        if self.policy.refusal.hopeless(attempt.signals):
+            attempt.note_best(self.policy.refusal)
             reason = f"the model judged the passages do not answer (p={p_yes:.2f})"
             yield Done(attempt.refused(reason))
             return
@@ -104,9 +113,9 @@ class Answerer:
             text.append(piece)
             yield Delta(piece)
         attempt.completion_tokens = len(text)
-        yield Done(self._checked(attempt, "".join(text)))
+        yield Done(judge(attempt, "".join(text), self.policy))
 
-    def _fitting(self, attempt: _Attempt, as_of: str) -> list[tuple[list[ChatMessage], int]]:
+    def _fitting(self, attempt: Attempt, as_of: str) -> list[tuple[list[ChatMessage], int]]:
         """The check's and the answer's prompts with their sizes. The lowest-ranked passages
         are left out while a prompt and the answer would not fit the model's context."""
         window = self.llm.metadata.context_window
@@ -125,18 +134,44 @@ class Answerer:
                 )
             attempt.passages = attempt.passages[:-1]
 
-    def _checked(self, attempt: _Attempt, raw: str) -> Answer:
-        checked = enforce_citations(raw, attempt.passages, self.policy.min_support)
-        reason = _refusal_reason(checked)
-        if reason:
-            return attempt.refused(reason)
-        by_n = {p.n: p for p in attempt.passages}
-        citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
-        return attempt.answer(checked.text, citations, checked.unsupported)
+
+def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
+    """The answer given for a reply: its citations checked, then answered, refused, or
+    refused with what the articles do report (a plan, when the outcome was asked)."""
+    attempt.reply = reply
+    checked = enforce_citations(reply, attempt.passages, policy.min_support, attempt.question)
+    attempt.signals.update(signals_after(attempt.question, checked))
+    decision = policy.refusal.decide(attempt.signals)
+    attempt.signals.update(score=round(decision.score, 4), margin=round(decision.margin, 2))
+    reason = _refusal_reason(checked)
+    if reason:
+        return attempt.refused(reason)
+    by_n = {p.n: p for p in attempt.passages}
+    citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
+    if attempt.signals["plan_only"]:
+        return attempt.partial(
+            checked.text, citations, "the articles report a plan, not its outcome"
+        )
+    if not decision.answer:
+        reason = f"{UNDER_THE_LINE} (score {decision.score:.2f})"
+        return attempt.refused(reason)
+    return attempt.answer(checked.text, citations, checked.unsupported)
+
+
+def partial_text(known: str, citations: Sequence[Citation]) -> str:
+    """What the articles do report, dated, when they hold only the plan the question asks
+    the outcome of."""
+    newest = max((c.published_at for c in citations if c.published_at), default="")
+    lead = f"As of {long_date(newest)}, the articles" if newest else "The articles"
+    return (
+        f"{lead} report only what was planned or expected: {known} They don't report the outcome."
+    )
 
 
 def _refusal_reason(checked: CheckedAnswer) -> str:
-    """Why a generated reply must not be shown as an answer; "" when it may."""
+    """Why a reply cannot be given whatever the evidence says; "" when it may."""
+    if checked.removed and not checked.sentences:
+        return "the reply names what no passage holds"
     if not checked.sentences:
         return "the model gave no answer"
     if any(_NOT_FOUND.search(s) for s in checked.sentences):
@@ -147,15 +182,17 @@ def _refusal_reason(checked: CheckedAnswer) -> str:
 
 
 @dataclass
-class _Attempt:
+class Attempt:
     """What one question has gathered so far: passages, timings, evidence and token counts."""
 
     question: str
+    as_of: str = ""
     passages: list[Passage] = field(default_factory=list)
     marks: dict[str, float] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    reply: str = ""
     t0: float = field(default_factory=time.perf_counter)
 
     def _ms(self) -> float:
@@ -183,10 +220,29 @@ class _Attempt:
             refusal_reason=reason,
             passages=list(self.passages),
             signals=self.signals,
+            reply=self.reply,
+            reported=_reported(self.question, self.as_of, citations),
         )
 
     def refused(self, reason: str) -> Answer:
         return self.answer(refusal_text(self.question), [], [], reason)
 
+    def note_best(self, model: RefusalModel) -> None:
+        """For a refusal before the reply: the score the best possible reply would get."""
+        best = model.best(self.signals)
+        self.signals.update(score=round(best.score, 4), margin=round(best.margin, 2))
 
-__all__ = ["Answerer", "AnswerPolicy", "Passage", "refusal_text"]
+    def partial(self, known: str, citations: list[Citation], reason: str) -> Answer:
+        """A refusal that says what the articles do report, citing it."""
+        return self.answer(partial_text(known, citations), citations, [], reason)
+
+
+def _reported(question: str, as_of: str, citations: Sequence[Citation]) -> str:
+    """For a question about a time ("last week", "latest", "will"), the date of the newest
+    article the answer cites; else ""."""
+    if not citations or not time_sensitive(question, as_of):
+        return ""
+    return max((c.published_at[:10] for c in citations if c.published_at), default="")
+
+
+__all__ = ["Answerer", "AnswerPolicy", "Passage", "judge", "refusal_text"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index.chunking import sentence_spans
 from index.words import CLAIM_STOPWORDS
@@ -23,15 +23,19 @@ _WORD = re.compile(r"[\w$%£€]+(?:[.,'’]\w+)*", re.UNICODE)
 def content_words(text: str) -> set[str]:
     words = set()
     for w in _WORD.findall(text.lower()):
-        w = w.strip("'’").replace(",", "")
+        w = re.sub(r"['’]s$", "", w.strip("'’")).replace(",", "")  # Brazil's: brazil
         if w and w not in CLAIM_STOPWORDS and (len(w) > 1 or w.isdigit()):
             words.add(w[:-1] if len(w) > 3 and w.endswith("s") else w)
     return words
 
 
-def support(sentence: str, passage: str) -> float:
-    """Share of the sentence's content words that the passage contains (0 to 1)."""
+def support(sentence: str, passage: str, question: str = "") -> float:
+    """Share of the sentence's content words that the passage contains (0 to 1). Words the
+    sentence repeats from the question are not counted, unless it adds nothing else: what a
+    passage must hold is what the sentence claims beyond the question."""
     words = content_words(MARKER.sub(" ", sentence))
+    added = words - content_words(question)
+    words = added or words
     if not words:
         return 1.0
     return len(words & content_words(passage)) / len(words)
@@ -45,12 +49,82 @@ _META = re.compile(
 )
 
 
+_KEY = re.compile(r"[A-Za-z][\w'’.&-]*[\w]|\d[\d,.]*\d%?|\d%?")
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()
+    )
+}
+
+
+_NOT_NAMES = {"I", "Passage", "Passages"}  # "… from Passage [1]" names no news
+
+
+def _norm_key(word: str) -> str:
+    word = word.lower().replace("’", "'")
+    word = re.sub(r"'s?$", "", word).replace(".", "")
+    return word.replace(",", "").rstrip("%") if word[:1].isdigit() else word
+
+
+def key_terms(sentence: str) -> set[str]:
+    """What a claim stands on: names (capitalised words after a sentence's first word, and
+    acronyms), numbers and dates (months and weekdays are names), lowercased and without
+    possessives or dots ("U.S." is "us")."""
+    terms = set()
+    for i, m in enumerate(_KEY.finditer(MARKER.sub(" ", sentence))):
+        word = m.group(0).rstrip(".")
+        for part in word.split("-") if not word[0].isdigit() else [word]:
+            if not part:
+                continue
+            name = part[0].isupper() and (i > 0 or part.isupper()) and part not in _NOT_NAMES
+            if part[0].isdigit() or (name and part.lower() not in CLAIM_STOPWORDS):
+                terms.add(_norm_key(part))
+    return terms - {""}
+
+
+def _passage_terms(text: str) -> set[str]:
+    words = {_norm_key(w) for w in _KEY.findall(text)}
+    for w in list(words):
+        words.update(w.split("-"))
+        if w in _NUMBER_WORDS:
+            words.add(_NUMBER_WORDS[w])
+    return words
+
+
+def _holds(terms: set[str], term: str) -> bool:
+    """The passage's words hold the term, or a longer form of it ("Ukrainian" for
+    "Ukraine" is not; "Americans" for "America" is)."""
+    if term in terms:
+        return True
+    if len(term) < 6 or term[0].isdigit():
+        return False
+    stem = term[: len(term) - 2]
+    return any(t.startswith(stem) for t in terms)
+
+
+def claimed_terms(sentence: str, question: str = "") -> set[str]:
+    """The sentence's key terms that the question does not already name."""
+    asked = _passage_terms(question)
+    return {t for t in key_terms(sentence) if not _holds(asked, t)}
+
+
+def missing_terms(sentence: str, passages: Sequence[str], question: str = "") -> set[str]:
+    """The sentence's key terms (not counting the question's own) that none of the passages
+    holds."""
+    texts = [_passage_terms(p) for p in passages]
+    return {t for t in claimed_terms(sentence, question) if not any(_holds(x, t) for x in texts)}
+
+
 @dataclass(frozen=True)
 class CheckedAnswer:
     text: str
     cited: list[int]  # passage numbers, in order of first citation
     unsupported: list[str]
     sentences: list[str]  # without markers
+    removed: list[str] = field(default_factory=list)  # naming what no passage holds
+    key_terms: int = 0  # names, numbers and dates in the reply
+    key_in_cited: int = 0  # of them, those the passages the model cited hold
 
 
 def _markers(sentence: str) -> list[int]:
@@ -58,13 +132,19 @@ def _markers(sentence: str) -> list[int]:
 
 
 def enforce_citations(
-    answer: str, passages: Sequence[Passage], min_support: float = 0.5
+    answer: str, passages: Sequence[Passage], min_support: float = 0.5, question: str = ""
 ) -> CheckedAnswer:
+    """Each sentence cites passages that hold at least `min_support` of its content words and
+    every name, number and date in it (a passage that does replaces the model's choice); a
+    sentence naming what no passage holds is removed."""
     answer = _TRAILING_MARKERS.sub(_markers_before_stop, answer.strip())
     sentences: list[str] = []
     bare_sentences: list[str] = []
     cited: list[int] = []
     unsupported: list[str] = []
+    removed: list[str] = []
+    n_key = n_key_cited = 0
+    by_n = {p.n: p.text for p in passages}
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
         bare = MARKER.sub("", raw).strip()
@@ -73,18 +153,52 @@ def enforce_citations(
             bare = bare[:1].upper() + bare[1:]
         if not bare or _META.match(bare) or not _WORD.search(bare):
             continue
-        scores = {p.n: support(bare, p.text) for p in passages}
+        scores = {n: support(bare, text, question) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
+        claimed = len(claimed_terms(bare, question))
+        n_key += claimed
+        n_key_cited += claimed - len(missing_terms(bare, [by_n[n] for n in marked], question))
+        if missing_terms(bare, list(by_n.values()), question):
+            removed.append(bare)
+            continue
         ns = [n for n in marked if scores[n] >= min_support]
         if not ns:
             best = max(scores, key=scores.__getitem__, default=None)
             ns = [best] if best is not None and scores[best] >= min_support else marked
+        ns = _holding(bare, ns, scores, by_n, question)
         if not any(scores[n] >= min_support for n in ns):
             unsupported.append(bare)
         sentences.append(_with_markers(bare, ns))
         bare_sentences.append(bare)
         cited.extend(n for n in ns if n not in cited)
-    return CheckedAnswer(" ".join(sentences), cited, unsupported, bare_sentences)
+    return CheckedAnswer(
+        " ".join(sentences), cited, unsupported, bare_sentences, removed, n_key, n_key_cited
+    )
+
+
+def _holding(
+    sentence: str, ns: list[int], scores: dict[int, float], by_n: dict[int, str], question: str
+) -> list[int]:
+    """The passages to cite so that every key term of the sentence is in one of them: the
+    chosen ones if they hold all; else the best-supporting passage that does; else the chosen
+    ones and the best-supporting others that add missing terms."""
+
+    def missing(chosen: Sequence[int]) -> set[str]:
+        return missing_terms(sentence, [by_n[n] for n in chosen], question)
+
+    if not missing(ns):
+        return ns
+    ranked = sorted(by_n, key=lambda n: -scores[n])
+    for n in ranked:
+        if not missing([n]):
+            return [n]
+    out = list(ns)
+    for n in ranked:
+        if not missing(out):
+            break
+        if n not in out and len(missing([*out, n])) < len(missing(out)):
+            out.append(n)
+    return out
 
 
 def _markers_before_stop(m: re.Match) -> str:

@@ -15,3 +15,7 @@ class ModelError(QAError):
 
 class QuestionError(QAError):
     """A question that cannot be asked as it is (empty, or too long for the model)."""
+
+
+class RefusalModelError(QAError):
+    """A refusal model file cannot be read."""

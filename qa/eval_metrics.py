@@ -7,7 +7,6 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
-from functools import partial
 from typing import Any
 
 from index.words import STOPWORDS
@@ -214,28 +213,18 @@ def summarise(records: Sequence[dict[str, Any]], answered: bool) -> dict[str, An
     return summary
 
 
-def _refused_at(r: dict[str, Any], threshold: float) -> bool:
-    p_yes = (r.get("signals") or {}).get("p_yes")
-    return bool(r["refused"]) or (p_yes is not None and p_yes < threshold)
-
-
-def refusal_sweep(
-    records: Sequence[dict[str, Any]], thresholds: Sequence[float]
-) -> list[dict[str, float | None]]:
-    """What accuracy and refusals would be if answers with the model's P(yes) under each
-    threshold were refused too. Exact for thresholds above the one the records were made with
-    (run with `--set min_yes=0` to sweep the whole range)."""
-    rows = []
-    for t in thresholds:
-        refused = partial(_refused_at, threshold=t)
-        answerable = [r for r in records if r["answerable"]]
-        unanswerable = [r for r in records if not r["answerable"]]
-        rows.append(
-            {
-                "min_yes": t,
-                "accuracy": _mean([float(r["correct"] and not refused(r)) for r in answerable]),
-                "refusal_rate": _mean([float(refused(r)) for r in unanswerable]),
-                "false_refusal_rate": _mean([float(refused(r)) for r in answerable]),
-            }
-        )
-    return rows
+def summarise_followups(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Rewrite success (the searched question names what the follow-up points back to),
+    accuracy and refusals of the follow-up answers, and how each was searched."""
+    if not records:
+        return {}
+    how: dict[str, int] = {}
+    for r in records:
+        how[r["how"]] = how.get(r["how"], 0) + 1
+    return {
+        "n": len(records),
+        "rewrite_success": _mean([float(r["rewrite_ok"]) for r in records]),
+        "accuracy": _mean([float(r["correct"]) for r in records]),
+        "refused": _mean([float(r["refused"]) for r in records]),
+        "searched": how,
+    }

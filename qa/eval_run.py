@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .answering import Answerer
+from .engines import FollowUpChatEngine
 from .errors import QAError
 from .eval_metrics import (
     answer_matches,
@@ -22,12 +23,16 @@ from .eval_metrics import (
     nearest_choice,
     retrieval_scores,
 )
+from .followup import QuestionRewriter
 from .retrieval import Retriever
 from .types import Passage
 
 
 class EvalSetError(QAError):
     """The evaluation files cannot be read."""
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,36 +47,75 @@ class EvalQuestion:
     choices: tuple[str, ...] = ()  # the quiz's options: for the scorer only, never a prompt
 
 
-def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
-    questions = []
+def _records(path: Path, kind: str, make: Callable[[int, dict], T], limit: int | None = None):
+    """One `make(line number, row)` per JSON line of the file; EvalSetError names the file,
+    the line and the problem."""
+    out: list[T] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise EvalSetError(f"{path}: cannot read questions: {exc}") from exc
+        raise EvalSetError(f"{path}: cannot read {kind}s: {exc}") from exc
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            questions.append(
-                EvalQuestion(
-                    id=str(row.get("id") or f"line-{number}"),
-                    question=str(row["question"]),
-                    answers=tuple(row.get("answers") or ()),
-                    evidence_article_ids=tuple(row.get("evidence_article_ids") or ()),
-                    answerable=row.get("type") != "unanswerable",
-                    evidence_label=row.get("evidence_label") or "",
-                    question_date=(row.get("question_date") or "")[:10],
-                    choices=tuple(str(c) for c in row.get("choices") or ()),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise EvalSetError(f"{path} line {number}: not a question record ({exc})") from exc
-        if limit and len(questions) >= limit:
+            out.append(make(number, json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise EvalSetError(f"{path} line {number}: not a {kind} record ({exc})") from exc
+        if limit and len(out) >= limit:
             break
-    if not questions:
-        raise EvalSetError(f"{path}: no questions")
-    return questions
+    if not out:
+        raise EvalSetError(f"{path}: no {kind}s")
+    return out
+
+
+def load_questions(path: Path, limit: int | None = None) -> list[EvalQuestion]:
+    def make(number: int, row: dict) -> EvalQuestion:
+        return EvalQuestion(
+            id=str(row.get("id") or f"line-{number}"),
+            question=str(row["question"]),
+            answers=tuple(row.get("answers") or ()),
+            evidence_article_ids=tuple(row.get("evidence_article_ids") or ()),
+            answerable=row.get("type") != "unanswerable",
+            evidence_label=row.get("evidence_label") or "",
+            question_date=(row.get("question_date") or "")[:10],
+            choices=tuple(str(c) for c in row.get("choices") or ()),
+        )
+
+    return _records(path, "question", make, limit)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A two-turn conversation: the follow-up depends on the first question."""
+
+    id: str
+    first: str
+    followup: str
+    answers: tuple[str, ...]
+    expect: tuple[str, ...]  # words the searched question must hold ("a|b": either)
+    question_date: str = ""
+
+
+def load_followups(path: Path) -> list[FollowUp]:
+    def make(number: int, row: dict) -> FollowUp:
+        return FollowUp(
+            id=str(row.get("id") or f"line-{number}"),
+            first=str(row["first"]),
+            followup=str(row["followup"]),
+            answers=tuple(str(a) for a in row["answers"]),
+            expect=tuple(str(e) for e in row.get("expect") or ()),
+            question_date=str(row.get("question_date") or "")[:10],
+        )
+
+    return _records(path, "follow-up", make)
+
+
+def holds_expected(searched: str, expect: Sequence[str]) -> bool:
+    """The searched question names what the follow-up points back to: for each expected
+    item, one of its alternatives ("BlueGale|wind farm")."""
+    text = searched.lower()
+    return all(any(alt.lower() in text for alt in item.split("|")) for item in expect)
 
 
 RANK_DEPTH = 10  # articles ranked per question for hit@k and MRR
@@ -80,9 +124,42 @@ RANK_DEPTH = 10  # articles ranked per question for hit@k and MRR
 class Evaluation:
     """Asks each question; `answerer=None` measures retrieval only."""
 
-    def __init__(self, retriever: Retriever, answerer: Answerer | None) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        answerer: Answerer | None,
+        rewriter: QuestionRewriter | None = None,
+    ) -> None:
         self.retriever = retriever
         self.answerer = answerer
+        self.rewriter = rewriter
+
+    def conversation(self, case: FollowUp) -> dict[str, Any]:
+        """The two turns through the chat engine (the app's rewriting and ranking)."""
+        assert self.answerer is not None and self.rewriter is not None
+        engine = FollowUpChatEngine(self.answerer, self.rewriter, as_of=case.question_date)
+        engine.chat(case.first)
+        t0 = time.perf_counter()
+        reply = engine.chat(case.followup)
+        metadata = reply.metadata or {}
+        searched = str(metadata["question"])
+        refused = bool(metadata["refused"])
+        how = "as asked" if searched == case.followup else "rewritten"
+        if searched.startswith(f"{case.followup} (follow-up to:"):
+            how = "fallback"
+        return {
+            "id": case.id,
+            "first": case.first,
+            "followup": case.followup,
+            "searched": searched,
+            "how": how,
+            "rewrite_ok": holds_expected(searched, case.expect),
+            "answer": reply.response,
+            "refused": refused,
+            "correct": not refused and answer_matches(str(reply.response), case.answers),
+            "golds": list(case.answers),
+            "latency_ms": round((time.perf_counter() - t0) * 1000, 1),
+        }
 
     def one(self, q: EvalQuestion) -> dict[str, Any]:
         ranked = self.retriever.passages(q.question, RANK_DEPTH * 3, q.question_date)
@@ -125,6 +202,12 @@ class Evaluation:
             cited_article_ids=[c.article_id for c in answer.citations],
             passage_article_ids=[p.article_id for p in answer.passages],
             signals=answer.signals,
+            reply=answer.reply,
+            choices=list(q.choices),
+            passages=[
+                {k: getattr(p, k) for k in ("n", "article_id", "published_at", "score", "text")}
+                for p in answer.passages
+            ],
             latency_ms=round(latency, 1),
             prompt_tokens=answer.prompt_tokens,
             completion_tokens=answer.completion_tokens,

@@ -57,6 +57,8 @@ class Answer:
     refusal_reason: str = ""
     passages: list[Passage] = field(default_factory=list)  # everything retrieved
     signals: dict[str, float] = field(default_factory=dict)  # evidence the decision used
+    reply: str = ""  # the model's reply as written, before the checks
+    reported: str = ""  # for a question about a time: the date of the newest cited article
 
     @property
     def cited_passages(self) -> list[Passage]:
@@ -82,6 +84,7 @@ class Answer:
             "unsupported_sentences": self.unsupported,
             "refusal_reason": self.refusal_reason,
             "signals": self.signals,
+            "reported": self.reported,
         }
 
 

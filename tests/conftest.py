@@ -3,6 +3,7 @@ built the way the app builds them: from settings, through the container."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.fakes import ScriptedLLM, WordHashEmbedder
+from tests.fakes import TEST_REFUSAL_MODEL, ScriptedLLM, WordHashEmbedder
 from ui.cli import cli
 from ui.container import Container
 from ui.offline import go_offline
@@ -23,8 +24,15 @@ SEED = SHARED / "seed" / "000_8853eea4d0e1ab7b.txt"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings.load({"data_dir": tmp_path / "data"}, env={})
+def refusal_model(tmp_path: Path) -> Path:
+    path = tmp_path / "refusal.json"
+    path.write_text(json.dumps(TEST_REFUSAL_MODEL))
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, refusal_model: Path) -> Settings:
+    return Settings.load({"data_dir": tmp_path / "data", "refusal_model": refusal_model}, env={})
 
 
 @pytest.fixture
@@ -48,9 +56,10 @@ def container(settings: Settings, make_container) -> Container:
 
 
 @pytest.fixture
-def run_cli(make_container) -> Callable[..., Result]:
+def run_cli(make_container, refusal_model, monkeypatch) -> Callable[..., Result]:
     """`newsdesk ARGS…` in process, at its boundary: exit code and output. The command builds
     its container from its own settings (flags, NEWSDESK_* variables), with the fakes."""
+    monkeypatch.setenv("NEWSDESK_REFUSAL_MODEL", str(refusal_model))
 
     def run(*args: str, **runner_options) -> Result:
         runner = CliRunner(**runner_options)

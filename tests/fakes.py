@@ -85,3 +85,44 @@ class ScriptedLLM(Checking, CustomLLM):
 
 def _dicts(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
     return [{"role": m.role.value, "content": m.content or ""} for m in messages]
+
+
+# A refusal model for unit tests, so that they do not depend on the fitted weights: an
+# answer needs the model's yes above all, then a near passage and a grounded reply.
+TEST_REFUSAL_MODEL = {
+    "features": [
+        "top_similarity",
+        "similarity_gap",
+        "p_yes",
+        "key_grounded",
+        "supported",
+        "plan_only",
+    ],
+    "weights": {
+        "top_similarity": 1.0,
+        "similarity_gap": 0.0,
+        "p_yes": 4.0,
+        "key_grounded": 1.0,
+        "supported": 1.0,
+        "plan_only": -1.0,
+    },
+    "means": {
+        "top_similarity": 0.3,
+        "similarity_gap": 0.0,
+        "p_yes": 0.6,
+        "key_grounded": 0.5,
+        "supported": 0.5,
+        "plan_only": 0.0,
+    },
+    "scales": {
+        "top_similarity": 0.1,
+        "similarity_gap": 1.0,
+        "p_yes": 0.1,
+        "key_grounded": 0.5,
+        "supported": 0.5,
+        "plan_only": 1.0,
+    },
+    "bias": 0.0,
+    "line": 0.5,
+    "about": {"for": "unit tests"},
+}

@@ -13,6 +13,7 @@ from index.errors import ReadError
 from index.ingest import AddOutcome, Overrides
 from index.readers import article_from_record, normalise_date
 from index.web import is_url
+from qa.dates import as_of_date
 from qa.errors import QAError
 from qa.followup import earlier_passages
 from qa.types import Answer, Delta, Done
@@ -64,9 +65,10 @@ class ChatService:
         line = f"{len(articles)} articles indexed"
         return line + (f" · newest from {newest}" if newest else "")
 
-    def chat(self, message: str, history: list[dict], turns: list | None = None):
+    def chat(self, message: str, history: list[dict], turns: list | None = None, as_of: str = ""):
         """Streams (history, sources, turns). `turns` holds this browser session's
-        (standalone question, answer) pairs, used to rewrite follow-up questions."""
+        (standalone question, answer) pairs, used to rewrite follow-up questions; `as_of`
+        (YYYY-MM-DD, blank for today) is the date the question is asked on."""
         message = (message or "").strip()
         turns = list(turns or [])
         if not message:
@@ -78,17 +80,18 @@ class ChatService:
             {"role": "assistant", "content": ""},
         ]
         try:
-            yield from self._answer(message, history, turns)
-        except QAError as exc:  # a question too long, a model failure: one line
+            day = as_of_date(as_of)
+            yield from self._answer(message, history, turns, day)
+        except QAError as exc:  # a bad date, a question too long, a model failure: one line
             history[-1] = {"role": "assistant", "content": error_html(str(exc))}
             yield history, "", turns
 
-    def _answer(self, message: str, history: list[dict], turns: list):
+    def _answer(self, message: str, history: list[dict], turns: list, as_of: str):
         standalone = self.container.rewriter.rewrite(message, turns)
         note = rewrite_html(standalone) if standalone != message else ""
         also = earlier_passages(message, turns)
         streamed = ""
-        for event in self.container.answerer.stream(standalone, also=also):
+        for event in self.container.answerer.stream(standalone, also=also, as_of=as_of):
             match event:
                 case Delta(text):
                     streamed += text
@@ -258,14 +261,26 @@ def _chat_tab(service: ChatService) -> None:
         sanitize_html=True,
         feedback_options=None,
     )
-    question = gr.Textbox(placeholder="Ask a question about the articles…", label="Question")
+    with gr.Row():
+        question = gr.Textbox(
+            placeholder="Ask a question about the articles…", label="Question", scale=4
+        )
+        as_of = gr.Textbox(
+            value="",
+            placeholder="today",
+            label="As of (YYYY-MM-DD)",
+            info="The news up to this date; blank: today.",
+            max_length=40,
+            scale=1,
+            elem_id="nd-as-of",
+        )
     with gr.Row():
         send = gr.Button("Ask", variant="primary")
         stop = gr.Button("Stop")
     gr.Examples(EXAMPLE_QUESTIONS, inputs=question, label="Example questions")
     sources = gr.HTML(elem_id="nd-sources")
     turns = gr.State([])
-    io = ([question, chatbot, turns], [chatbot, sources, turns])
+    io = ([question, chatbot, turns, as_of], [chatbot, sources, turns])
     queue: dict[str, Any] = {
         "concurrency_id": MODEL_QUEUE,
         "concurrency_limit": service.container.parallel_questions,

@@ -125,9 +125,9 @@ class Bench:
     def answer(self, container: Container, questions: list[tuple[str, str]]) -> dict[str, Any]:
         """TTFT and generation speed of our answerer against a raw llama.cpp call with the
         identical answer prompt. Both start from an empty model cache. Our answerer is set to
-        always generate (no refusal threshold), so both sides produce an answer."""
+        always generate (the refusal line at 0), so both sides produce an answer."""
         answerer = container.answerer
-        answerer.policy = replace(answerer.policy, min_yes=0.0, min_relevance=0.0)
+        answerer.policy = replace(answerer.policy, refusal=answerer.policy.refusal.with_line(0))
         llm = real_llm(container)
         rows = []
         for question, as_of in questions:

@@ -18,12 +18,13 @@ from index.readers import expand_paths, normalise_date
 from index.store import Health
 from index.web import is_url
 from qa.citations import MARKER
+from qa.dates import long_date
 from qa.errors import QAError
 from qa.types import Answer, Delta, Done
 
 from .access import Access
 from .cli_bench import bench
-from .cli_eval import eval_
+from .cli_eval import eval_, fit_refusal
 from .container import Container
 from .offline import go_offline
 from .settings import Settings, SettingsError
@@ -256,6 +257,8 @@ def _print_answer(answer: Answer, streamed: str) -> None:
     if _plain(answer.answer) != _plain(streamed) or answer.refused:
         prefix = "" if not streamed else "\nChecked answer: "
         click.echo(prefix + answer.answer)
+    if answer.reported:
+        click.echo(f"(as of {long_date(answer.reported)}, the date of the newest article cited)")
     for sentence in answer.unsupported:
         click.secho(f"(no passage supports: {sentence})", fg="yellow")
     if answer.citations:
@@ -311,6 +314,7 @@ def settings_(ctx):
 
 
 cli.add_command(eval_)
+cli.add_command(fit_refusal)
 cli.add_command(bench)
 
 

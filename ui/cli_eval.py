@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 
-from qa.eval_metrics import refusal_sweep, summarise
-from qa.eval_run import Evaluation, load_questions
+from index.ingest import AddOutcome
+from index.readers import expand_paths
+from qa.eval_metrics import summarise, summarise_followups
+from qa.eval_run import Evaluation, load_followups, load_questions
 
 from .container import Container
 from .settings import Settings
@@ -30,16 +32,22 @@ def _setting(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 @click.command("eval")
 @click.option(
     "--articles",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     required=True,
-    help="Articles (JSONL, as `newsdesk add` reads it).",
+    multiple=True,
+    help="Articles: files or folders, as `newsdesk add` reads them; repeatable.",
 )
 @click.option(
     "--questions",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
     help="Questions (JSONL: question, answers, evidence_article_ids, "
     "type, evidence_label, question_date).",
+)
+@click.option(
+    "--followups",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Two-turn conversations (JSONL: first, followup, answers, expect, question_date): "
+    "rewrite success and follow-up accuracy.",
 )
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
 @click.option("--retrieval-only", is_flag=True, help="Measure retrieval; do not load the model.")
@@ -57,21 +65,20 @@ def _setting(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
     metavar="NAME=VALUE",
     help="Override a setting for this run (e.g. --set top_k=3); repeatable.",
 )
-@click.option(
-    "--sweep",
-    is_flag=True,
-    help="Also show accuracy and refusals for a range of "
-    "min_yes thresholds (with --set min_yes=0 it covers the whole range).",
-)
 @click.pass_context
-def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides, sweep):
+def eval_(ctx, articles, questions, followups, limit, retrieval_only, json_out, overrides):
     """Measure retrieval, answers, citations and cost on a question set.
 
     Indexes the articles into a fresh temporary index unless --data-dir is given (an index
     that already holds them is reused; unchanged articles cost nothing)."""
     state = ctx.find_root().obj
     base: Settings = state["settings"]
-    qs = load_questions(questions, limit)
+    if not questions and not followups:
+        raise click.UsageError("give --questions, --followups or both")
+    if followups and retrieval_only:
+        raise click.UsageError("--followups needs the model (not --retrieval-only)")
+    qs = load_questions(questions, limit) if questions else []
+    conversations = load_followups(followups) if followups else []
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
         values: dict[str, Any] = {**base.model_dump(exclude_unset=True), **overrides}
         if not base.given("data_dir"):  # neither --data-dir nor NEWSDESK_DATA_DIR
@@ -82,41 +89,49 @@ def eval_(ctx, articles, questions, limit, retrieval_only, json_out, overrides, 
         with container.write_lock("newsdesk eval", lambda m: click.echo(m, err=True)):
             _index(container, articles)
         answerer = None if retrieval_only else container.answerer
-        evaluation = Evaluation(container.retriever, answerer)
-        records = _run(evaluation, qs, answered=not retrieval_only)
-    summary = summarise(records, answered=not retrieval_only)
+        rewriter = None if retrieval_only else container.rewriter
+        evaluation = Evaluation(container.retriever, answerer, rewriter)
+        records = _run(evaluation, qs, answered=not retrieval_only) if qs else []
+        talks = [evaluation.conversation(c) for c in conversations]
+    summary = summarise(records, answered=not retrieval_only) if records else {}
     summary["settings"] = {k: v for k, v in overrides.items()}
-    _print(summary)
-    if sweep and not retrieval_only:
-        summary["sweep"] = refusal_sweep(records, [i / 20 for i in range(0, 20)])
-        click.echo(f"{'min_yes':>9}{'accuracy':>10}{'refusal':>10}{'false ref':>11}")
-        for row in summary["sweep"]:
-            click.echo(
-                f"{row['min_yes']:>9.2f}"
-                + "".join(
-                    f"{_fmt(row[k]):>10}"
-                    for k in ("accuracy", "refusal_rate", "false_refusal_rate")
-                )
-            )
+    if records:
+        _print(summary)
+    if talks:
+        summary["followups"] = summarise_followups(talks)
+        items = ", ".join(f"{k} {_fmt(v)}" for k, v in summary["followups"].items())
+        click.echo(f"{'follow-ups':<12}{items}")
     if json_out:
-        json_out.write_text(
-            json.dumps({**summary, "per_question": records}, ensure_ascii=False, indent=2)
-        )
+        out = {**summary, "per_question": records, "per_followup": talks}
+        json_out.write_text(json.dumps(out, ensure_ascii=False, indent=2))
         click.echo(f"wrote {json_out}")
 
 
-def _index(container: Container, articles: Path) -> None:
+def _index(container: Container, articles: tuple[Path, ...]) -> None:
     before = container.store.count_articles()
     counts: dict[str, int] = {}
     failed = []
-    with articles.open("rb") as fh:
-        lines = sum(1 for line in fh if line.strip())
-    with click.progressbar(length=lines, label=f"Indexing {articles.name}", file=sys.stderr) as bar:
-        for out in container.ingestor.add_file(articles, max_bytes=10**10):
-            counts[out.status] = counts.get(out.status, 0) + 1
-            if out.status == "failed":
-                failed.append(f"{out.origin}: {out.reason}")
-            bar.update(1)
+    files = [(p, missing) for p, missing in expand_paths(list(articles))]
+    lines = 0
+    for path, missing in files:
+        if not missing and path.suffix.lower() == ".jsonl":
+            with path.open("rb") as fh:
+                lines += sum(1 for line in fh if line.strip())
+        else:
+            lines += 1
+    label = f"Indexing {', '.join(p.name for p in articles)}"
+    with click.progressbar(length=lines, label=label, file=sys.stderr) as bar:
+        for path, missing in files:
+            outcomes = (
+                [AddOutcome("failed", str(path), reason=missing)]
+                if missing
+                else container.ingestor.add_file(path, max_bytes=10**10)
+            )
+            for out in outcomes:
+                counts[out.status] = counts.get(out.status, 0) + 1
+                if out.status == "failed":
+                    failed.append(f"{out.origin}: {out.reason}")
+                bar.update(1)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     click.echo(f"index: {summary} (had {before}; now {container.store.count_chunks()} chunks)")
     for line in failed[:5]:
@@ -181,3 +196,84 @@ def _print(summary: dict) -> None:
     for section in ("answers", "citations", "cost"):
         items = ", ".join(f"{k} {_fmt(v)}" for k, v in summary[section].items())
         click.echo(f"{section:<12}{items}")
+
+
+@click.command("fit-refusal")
+@click.argument("records", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the fitted model here (the packaged one is qa/refusal_model.json).",
+)
+@click.option("--folds", type=click.IntRange(2, 50), default=5, show_default=True)
+@click.option(
+    "--l2", type=click.FloatRange(0), default=1.0, show_default=True, help="Weight penalty."
+)
+@click.option(
+    "--rows",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Per-question out-of-fold decisions (JSON).",
+)
+@click.pass_context
+def fit_refusal(ctx, records, out, folds, l2, rows):
+    """Fit the refusal model on an eval run's records, by k-fold cross-validation.
+
+    RECORDS: the --json of `newsdesk eval --set refusal_line=0` (every reply written).
+    Prints each fold (fitted on the others, measured on it), their mean and all out-of-fold
+    decisions together; then fits on every record and writes the model with --out."""
+    from qa.fitting import cases, cross_validate, fit
+
+    state = ctx.find_root().obj
+    settings: Settings = state["settings"]
+    try:
+        data = json.loads(records.read_text(encoding="utf-8"))
+        per_question = data["per_question"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"{records}: not the JSON of `newsdesk eval` ({exc})") from None
+    policy = Container(settings).answer_policy
+    usable = cases(per_question, settings.min_support)
+    if len(usable) < folds * 4:
+        raise click.ClickException(
+            f"{records}: {len(usable)} of {len(per_question)} records hold a written reply; "
+            "run `newsdesk eval --set refusal_line=0 --json F` to write every reply"
+        )
+    result = cross_validate(usable, policy, folds, l2)
+    columns = [
+        "accuracy",
+        "accuracy_choice",
+        "refusal_rate",
+        "false_refusal_rate",
+        "citation_precision",
+        "partial_answers",
+        "within_noise",
+    ]
+    click.echo(f"{len(usable)} questions, {folds} folds (fitted on the others, measured on each)")
+    click.echo(f"{'fold':<14}{'n':>4}{'line':>7}" + "".join(f"{c[:11]:>12}" for c in columns))
+    for f in result["folds"]:
+        click.echo(
+            f"{f['fold']:<14}{f['n']:>4}{f['line']:>7.3f}"
+            + "".join(f"{_fmt(f[c]):>12}" for c in columns)
+        )
+    for name, row in (("mean of folds", result["mean"]), ("out of fold", result["out_of_fold"])):
+        click.echo(
+            f"{name:<14}{row.get('n', ''):>4}{'':>7}"
+            + "".join(f"{_fmt(row.get(c)):>12}" for c in columns)
+        )
+    about = {
+        "command": f"newsdesk fit-refusal {records.name} --folds {folds} --l2 {l2}",
+        "records": records.name,
+        "questions": len(usable),
+        "folds": result["folds"],
+        "mean_of_folds": result["mean"],
+        "out_of_fold": result["out_of_fold"],
+    }
+    model = fit(usable, policy, about, l2)
+    click.echo(
+        f"fitted on all {len(usable)}: line {model.line:.3f}, weights "
+        + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items())
+    )
+    if rows:
+        rows.write_text(json.dumps(result["rows"], ensure_ascii=False, indent=1))
+    if out:
+        out.write_text(json.dumps(model.to_json(), indent=2) + "\n")
+        click.echo(f"wrote {out}")

@@ -23,6 +23,7 @@ from qa.followup import QuestionRewriter
 from qa.model_file import ModelFile, ModelSpec
 from qa.prompting import Prompts
 from qa.retrieval import RetrievalOptions, Retriever
+from qa.trust import RefusalModel
 
 from .settings import Settings
 
@@ -183,16 +184,24 @@ class Container:
         return self.settings.llm_parallel if self.settings.llm_url else 1
 
     @cached_property
-    def answerer(self) -> Answerer:
+    def answer_policy(self) -> AnswerPolicy:
         s = self.settings
-        policy = AnswerPolicy(
-            min_relevance=s.min_relevance,
-            min_yes=s.min_yes,
+        return AnswerPolicy(
+            refusal=self.refusal_model,
             min_support=s.min_support,
             max_tokens=s.max_answer_tokens,
             max_question_chars=s.max_question_chars,
         )
-        return Answerer(self.retriever, self.llm, self.prompts, policy)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return Answerer(self.retriever, self.llm, self.prompts, self.answer_policy)
+
+    @cached_property
+    def refusal_model(self) -> RefusalModel:
+        model = RefusalModel.load(self.settings.refusal_model)
+        line = self.settings.refusal_line
+        return model if line is None else model.with_line(line)
 
     @cached_property
     def prompts(self) -> Prompts:

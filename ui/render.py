@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from qa.citations import MARKER, cited_sentences, supporting_spans
+from qa.dates import long_date
 from qa.types import Answer, Citation
 
 CONTEXT_CHARS = 240
@@ -24,9 +25,12 @@ def inert(text: str) -> str:
 def answer_html(answer: Answer) -> str:
     """The answer with its [n] markers as links to the sources below; every other character
     of the model's text is inert."""
-    if answer.refused:
+    if answer.refused and not answer.citations:
         return f'<div class="nd-refusal">{inert(answer.answer)}</div>'
-    return f'<div class="nd-answer">{marked_up(answer.answer)}</div>'
+    if answer.refused:  # what the articles do report, cited, though not the answer
+        return f'<div class="nd-refusal nd-partial">{marked_up(answer.answer)}</div>'
+    dated = f"As of {long_date(answer.reported)}: " if answer.reported else ""
+    return f'<div class="nd-answer">{inert(dated)}{marked_up(answer.answer)}</div>'
 
 
 def marked_up(text: str) -> str:

@@ -104,7 +104,8 @@ class Settings(BaseModel):
         90.0,
         ge=0,
         description="With an as-of date, an article's weight halves every this many days "
-        "before it (0: off).",
+        'before it (0: off); articles of a period the question names ("last week", "in '
+        'March") keep their full weight.',
     )
     future_penalty: float = Field(
         0.5, ge=0, le=1, description="With an as-of date, weight of articles dated after it."
@@ -112,11 +113,17 @@ class Settings(BaseModel):
     future_grace_days: int = Field(
         3, ge=0, description="Articles this many days after the as-of date still count as current."
     )
-    min_relevance: float = Field(
-        0.2, ge=-1, le=1, description="Refuse when no passage is this similar."
+    refusal_model: Path | None = Field(
+        None,
+        description="A refusal model written by `newsdesk fit-refusal` (default: the packaged "
+        "one, fitted on the development questions).",
     )
-    min_yes: float = Field(
-        0.6, ge=0, le=1, description="Refuse when the model's P(passages answer) is lower."
+    refusal_line: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Answer when the refusal model's score is at least this (default: the "
+        "model's own line; 0 writes every reply, as `fit-refusal` needs).",
     )
     min_support: float = Field(
         0.5, ge=0, le=1, description="Share of a sentence's words its cited passage must hold."

@@ -21,11 +21,50 @@ def test_tariff_question_gives_level_and_date(real):
     assert any("155%" in c.passage for c in answer.citations)
 
 
-def test_meeting_outcome_is_refused(real):
+def test_meeting_outcome_is_refused_with_what_the_article_reports(real):
     answer = real.answerer.ask("What was the outcome of the Busan meeting?")
     assert answer.refused
-    assert answer.answer.startswith("The indexed articles don't say")
-    assert answer.citations == []
+    if answer.citations:  # a dated partial answer: the plan, cited, and no outcome
+        assert answer.answer.startswith("As of 25 October 2025, the articles report only")
+        assert answer.answer.endswith("They don't report the outcome.")
+    else:
+        assert answer.answer.startswith("The indexed articles don't say")
+
+
+# (question, answered): the seed's questions must land far from the line, so that the
+# decision is the same on any CPU (margin: in units of P(yes)'s CPU-to-CPU noise, 0.02)
+SEED_DECISIONS = [
+    ("Where will Trump meet Xi Jinping?", True),
+    ("What tariff level did Trump threaten, and from when?", True),
+    ("What was the outcome of the Busan meeting?", False),
+    ("Who won the 2018 football World Cup?", False),
+]
+SAFE_MARGIN = 3.0
+
+
+def test_seed_decisions_have_a_margin(real):
+    for question, answered in SEED_DECISIONS:
+        answer = real.answerer.ask(question)
+        margin = answer.signals.get("margin")
+        print(f"{question!r}: {answer.refusal_reason or 'answered'}; signals {answer.signals}")
+        assert answer.refused is not answered, question
+        if answered:
+            assert margin >= SAFE_MARGIN, (question, answer.signals)
+        else:  # even the best reply, or the reply written, scores far under the line
+            assert margin <= -SAFE_MARGIN, (question, answer.signals)
+
+
+def test_a_follow_up_stays_a_question_and_finds_the_day(real):
+    from qa.engines import FollowUpChatEngine
+
+    engine = FollowUpChatEngine(real.answerer, real.rewriter)
+    first = engine.chat("Where will Trump meet Xi Jinping?")
+    assert "Busan" in first.response
+    then = engine.chat("And on what day?")
+    searched = then.metadata["question"]  # a question with the day, or both questions
+    assert "day" in searched.lower() and "Xi" in searched, searched
+    assert not then.metadata["refused"], then.metadata["refusal_reason"]
+    assert "Thursday" in str(then.response)
 
 
 def test_unrelated_question_is_refused(real):

@@ -54,3 +54,24 @@ def test_library_filter_and_confirmed_delete(container):
     assert service.delete(article_id, False).startswith("tick the confirmation box")
     assert service.delete(article_id, True) == "deleted 1"
     assert service.library() == []
+
+
+def test_the_as_of_date_reaches_the_answer_and_a_bad_one_is_one_line(container, llm):
+    container.ingestor.add(FERRY)
+    llm.replies = ["The ferry carried 200 passengers [1]."]
+    service = ChatService(container)
+    question = "How many passengers did the Lake Orm ferry carry?"
+    *_, (history, _, _) = service.chat(question, [], [], "2025-11-03")
+    assert "Today's date: 2025-11-03" in llm.prompts[-1][1]["content"]
+    *_, (history, sources, turns) = service.chat(question, [], [], "last Tuesday")
+    assert "as-of date &#39;last Tuesday&#39;: not a date" in history[-1]["content"]
+    assert sources == "" and turns == []
+
+
+def test_a_blank_as_of_date_is_today(container, llm):
+    from datetime import date
+
+    container.ingestor.add(FERRY)
+    llm.replies = ["The ferry carried 200 passengers [1]."]
+    list(ChatService(container).chat("How many passengers did the ferry carry?", [], [], ""))
+    assert f"Today's date: {date.today().isoformat()}" in llm.checks[-1][1]["content"]

@@ -88,7 +88,7 @@ def test_retrieval_only_reports_ranks_and_null_answer_metrics(evaluate, llm):
 
 
 def test_full_run_scores_answers_refusals_and_citations(evaluate, llm):
-    llm.replies = ["The bridge cost 40 million euros [1].", "The ferries resumed on Friday [1]."]
+    llm.replies = ["The bridge cost 40 million euros [1].", "They resumed after the storm [1]."]
     _, data = evaluate()
     by_id = {r["id"]: r for r in data["per_question"]}
     assert by_id["q1"]["correct"] and by_id["q1"]["citation_verdicts"] == [True]
@@ -106,11 +106,11 @@ def test_full_run_scores_answers_refusals_and_citations(evaluate, llm):
 
 
 def test_settings_overridden_per_run_take_effect(evaluate, llm):
-    llm.yes = 0.9
-    _, data = evaluate("--set", "top_k=1", "--set", "min_yes=0.95")
-    assert data["settings"] == {"top_k": "1", "min_yes": "0.95"}
+    llm.yes = 0.5
+    _, data = evaluate("--set", "top_k=1", "--set", "refusal_line=0.9999")
+    assert data["settings"] == {"top_k": "1", "refusal_line": "0.9999"}
     records = data["per_question"]
-    assert all(r["refused"] for r in records)  # the model's 0.9 is under the 0.95 asked for
+    assert all(r["refused"] for r in records)  # the model's 0.5 cannot reach that line
     assert llm.prompts == []  # refused before answering
     assert all(len(r["passage_article_ids"]) <= 1 for r in records)  # one passage read
     assert llm.checks and all("Passage [2]" not in json.dumps(c) for c in llm.checks)
@@ -137,3 +137,57 @@ def test_broken_question_file_is_reported(run_cli, files, tmp_path):
     bad.write_text('{"question": "ok?"}\n{not json\n')
     result = run_cli("eval", "--articles", str(a), "--questions", str(bad))
     assert result.exit_code == 1 and "bad.jsonl line 2" in result.output
+
+
+def test_followups_report_rewrite_success_and_accuracy(tmp_path, files, run_cli, llm):
+    a, _ = files
+    talks = tmp_path / "followups.jsonl"
+    rows = [
+        {
+            "id": "f1",
+            "first": "How much did the river bridge cost?",
+            "followup": "When did it open?",
+            "answers": ["Saturday"],
+            "expect": ["bridge"],
+            "question_date": "2025-05-12",
+        }
+    ]
+    talks.write_text("\n".join(json.dumps(r) for r in rows))
+    llm.replies = [
+        "The bridge cost 40 million euros [1].",
+        "When did the river bridge open?",  # the rewrite
+        "The bridge opened on Saturday [1].",
+    ]
+    out = tmp_path / "out.json"
+    result = run_cli("eval", "--articles", str(a), "--followups", str(talks), "--json", str(out))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["followups"]["rewrite_success"] == 1.0 and data["followups"]["accuracy"] == 1.0
+    (talk,) = data["per_followup"]
+    assert talk["searched"] == "When did the river bridge open?" and talk["how"] == "rewritten"
+    assert "follow-ups" in result.output
+
+
+def test_eval_needs_questions_or_followups(files, run_cli):
+    a, _ = files
+    result = run_cli("eval", "--articles", str(a))
+    assert result.exit_code == 2 and "--questions, --followups or both" in result.output
+
+
+def test_fit_refusal_cross_validates_and_writes_a_model(tmp_path, run_cli):
+    from qa.trust import RefusalModel
+    from tests.unit.test_trust import _record
+
+    records = tmp_path / "run.json"
+    rows = [_record(i, answerable=i % 4 != 0) for i in range(40)]
+    records.write_text(json.dumps({"per_question": rows}))
+    model = tmp_path / "model.json"
+    result = run_cli("fit-refusal", str(records), "--folds", "4", "--out", str(model))
+    assert result.exit_code == 0, result.output
+    assert "out of fold" in result.output and "mean of folds" in result.output
+    fitted = RefusalModel.load(model)
+    assert fitted.about["questions"] == 40 and len(fitted.about["folds"]) == 4
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"per_question": [{"id": "x"}]}))
+    result = run_cli("fit-refusal", str(bad))
+    assert result.exit_code == 1 and "refusal_line=0" in result.output

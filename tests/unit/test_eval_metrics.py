@@ -120,24 +120,6 @@ def test_retrieval_only_summary_leaves_answer_metrics_null():
     assert s["citations"]["precision"] is None and s["cost"]["latency_ms_p50"] is None
 
 
-def test_refusal_sweep_refuses_low_confidence_answers():
-    from qa.eval_metrics import refusal_sweep
-
-    def rec(answerable, correct, p_yes):
-        return {
-            "answerable": answerable,
-            "correct": correct,
-            "refused": False,
-            "signals": {"p_yes": p_yes},
-        }
-
-    records = [rec(True, True, 0.9), rec(True, True, 0.4), rec(False, False, 0.3)]
-    low, high = refusal_sweep(records, [0.0, 0.5])
-    assert low["accuracy"] == 1.0 and low["refusal_rate"] == 0.0
-    assert high["accuracy"] == 0.5 and high["refusal_rate"] == 1.0
-    assert high["false_refusal_rate"] == 0.5
-
-
 def test_an_equivalent_answer_maps_to_its_quiz_option():
     from qa.eval_metrics import choice_correct, nearest_choice
 

@@ -25,7 +25,7 @@ def test_model_cache_is_shared_by_every_data_dir(monkeypatch):
         ("chunk_chars", "10"),
         ("fetch_timeout", "0"),
         ("top_k", "0"),
-        ("min_yes", "1.5"),
+        ("refusal_line", "1.5"),
         ("port", "70000"),
         ("chat_format", "llama9"),
         ("max_file_mb", "-1"),
@@ -43,7 +43,7 @@ def test_overlap_must_be_below_chunk_size():
 
 def test_set_values_are_known_from_defaults():
     s = Settings.load({"top_k": 3}, env={"NEWSDESK_DATA_DIR": "/d"})
-    assert s.given("top_k") and s.given("data_dir") and not s.given("min_yes")
+    assert s.given("top_k") and s.given("data_dir") and not s.given("refusal_line")
 
 
 def test_bad_value_is_named():

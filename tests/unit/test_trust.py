@@ -1,0 +1,130 @@
+"""The refusal decision: one score from several signals, its margin, partial answers, and
+fitting it by k-fold cross-validation."""
+
+import json
+
+import pytest
+
+from qa.errors import RefusalModelError
+from qa.fitting import cases, cross_validate, fit, fold_of
+from qa.trust import FEATURES, RefusalModel, asks_outcome, plan_only
+from tests.fakes import TEST_REFUSAL_MODEL
+
+MODEL = RefusalModel.from_json(TEST_REFUSAL_MODEL)
+GOOD = {
+    "top_similarity": 0.5,
+    "similarity_gap": 0.1,
+    "p_yes": 0.9,
+    "key_grounded": 1.0,
+    "supported": 1.0,
+    "plan_only": 0.0,
+}
+
+
+def test_the_score_combines_the_signals():
+    good = MODEL.decide(GOOD)
+    assert good.answer and good.score > 0.99
+    doubtful = MODEL.decide({**GOOD, "p_yes": 0.3})
+    assert not doubtful.answer
+    # a strong passage and a grounded reply make up for a lukewarm check
+    assert MODEL.decide({**GOOD, "p_yes": 0.55}).answer
+    assert not MODEL.decide({**GOOD, "p_yes": 0.55, "top_similarity": 0.1}).answer
+
+
+def test_the_margin_is_in_units_of_the_checks_noise():
+    # at the line, 0.02 more P(yes) is one unit of margin
+    at_line = {**GOOD, "p_yes": 0.6, "top_similarity": 0.3, "key_grounded": 0.5}
+    at_line["supported"] = 0.5
+    assert MODEL.decide(at_line).margin == pytest.approx(0.0)
+    assert MODEL.decide({**at_line, "p_yes": 0.62}).margin == pytest.approx(1.0)
+    assert MODEL.decide({**at_line, "p_yes": 0.5}).margin == pytest.approx(-5.0)
+
+
+def test_hopeless_means_no_reply_could_reach_the_line():
+    assert MODEL.hopeless({"top_similarity": 0.5, "similarity_gap": 0.1, "p_yes": 0.05})
+    assert not MODEL.hopeless({"top_similarity": 0.5, "similarity_gap": 0.1, "p_yes": 0.55})
+    assert not MODEL.hopeless({"top_similarity": 0.5, "similarity_gap": 0.1})  # P(yes) unknown
+
+
+def test_the_packaged_model_loads_and_says_how_it_was_fitted():
+    model = RefusalModel.load()
+    assert set(model.weights) == set(FEATURES) and 0 < model.line < 1
+    assert "command" in model.about and model.about["out_of_fold"]["n"] >= 200
+
+
+def test_a_bad_model_file_is_one_clear_error(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text("{not json")
+    with pytest.raises(RefusalModelError, match="m.json"):
+        RefusalModel.load(path)
+    path.write_text(json.dumps({**TEST_REFUSAL_MODEL, "features": ["p_yes"]}))
+    with pytest.raises(RefusalModelError, match="refit it"):
+        RefusalModel.load(path)
+
+
+def test_outcome_questions_answered_with_plans():
+    assert asks_outcome("What was the outcome of the Busan meeting?")
+    assert asks_outcome("How did the talks end?")
+    assert not asks_outcome("Where will Trump meet Xi Jinping?")
+    plan = ["The meeting was intended to manage disputes between the two countries."]
+    assert plan_only("What was the outcome of the Busan meeting?", plan)
+    done = ["The two leaders agreed to cut tariffs."]
+    assert not plan_only("What was the outcome of the Busan meeting?", done)
+    assert not plan_only("Where will they meet?", plan)
+
+
+def _record(i: int, answerable: bool) -> dict:
+    """An eval record as `newsdesk eval` writes it: answerable ones have a confident check
+    and a near passage; unanswerable ones a doubtful check and a weaker passage."""
+    text = f"The harbour festival number {i} returns on Saturday with sailing races."
+    return {
+        "id": f"q{i}",
+        "question": f"When does harbour festival {i} return?",
+        "question_date": "2025-05-01",
+        "answerable": answerable,
+        "golds": ["Saturday"] if answerable else [],
+        "choices": [],
+        "reply": f"Festival {i} returns on Saturday [1].",  # only the signals tell them apart
+        "passages": [
+            {
+                "n": 1,
+                "article_id": f"a{i}",
+                "published_at": "2025-04-30",
+                "score": 0.6,
+                "text": text,
+            },
+            {
+                "n": 2,
+                "article_id": "b",
+                "published_at": "2025-04-01",
+                "score": 0.3,
+                "text": "Ferries run hourly.",
+            },
+        ],
+        "signals": {
+            "top_similarity": 0.6 if answerable else 0.35,
+            "similarity_gap": 0.3,
+            "p_yes": 0.8 + (i % 10) / 100 if answerable else 0.2 + (i % 10) / 100,
+        },
+    }
+
+
+def test_k_fold_fits_on_the_other_folds_and_reports_each(container):
+    records = [_record(i, answerable=i % 5 != 0) for i in range(60)]
+    usable = cases(records, 0.5)
+    assert len(usable) == 60
+    policy = container.answer_policy
+    result = cross_validate(usable, policy, k=3)
+    assert [f["fold"] for f in result["folds"]] == [0, 1, 2]
+    assert sum(f["n"] for f in result["folds"]) == 60 == result["out_of_fold"]["n"]
+    assert result["out_of_fold"]["refusal_rate"] == 1.0
+    assert result["out_of_fold"]["false_refusal_rate"] == 0.0
+    assert result["out_of_fold"]["accuracy"] == 1.0
+    model = fit(usable, policy, {"command": "test"})
+    assert model.weights["p_yes"] > 0
+    # the line sits in the middle of the gap between the two groups' scores
+    scores = {c.answerable: [] for c in usable}
+    for c in usable:
+        scores[c.answerable].append(model.decide(c.signals).score)
+    assert max(scores[False]) < model.line < min(scores[True])
+    assert all(fold_of(c.id, 3) == fold_of(c.id, 3) for c in usable)
