@@ -19,7 +19,7 @@ import numpy as np
 from .answering import UNDER_THE_LINE, AnswerPolicy, Attempt, judge
 from .citations import enforce_citations
 from .eval_metrics import answer_matches, choice_correct, citation_precision
-from .trust import FEATURES, PRIORS, RefusalModel, signals_after
+from .trust import CLIP, FEATURES, PRIORS, RefusalModel, signals_after
 from .types import Answer, Passage
 
 
@@ -88,7 +88,7 @@ def fit_weights(
     means = x.mean(axis=0)
     scales = x.std(axis=0)
     scales[scales < 1e-6] = 1.0  # a signal that never varies here
-    z = np.hstack([np.ones((len(x), 1)), (x - means) / scales])
+    z = np.hstack([np.ones((len(x), 1)), np.clip((x - means) / scales, -CLIP, CLIP)])
     w = np.zeros(z.shape[1])
     penalty = np.eye(z.shape[1]) * l2
     penalty[0, 0] = 0.0  # the bias is not shrunk

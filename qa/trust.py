@@ -25,6 +25,7 @@ from .types import Passage
 # Signals of the retrieval, of the model's check, and read from the checked reply.
 FEATURES = ("top_similarity", "similarity_gap", "p_yes", "key_grounded", "supported", "plan_only")
 P_YES_NOISE = 0.02  # how far P(yes) moves between CPUs of one kind
+CLIP = 3.0  # standard deviations a signal may count from its mean
 # A reply is left unwritten only when even the best one would score this many noise units
 # under the line; nearer, it is written and the decision reads it too.
 SHORTCUT_MARGIN = 3.0
@@ -98,9 +99,13 @@ class RefusalModel:
     about: Mapping[str, Any]  # how it was fitted: command, data, folds, figures
 
     def logit(self, signals: Mapping[str, float]) -> float:
+        """Log-odds of an answer. Each signal counts at most `CLIP` standard deviations from
+        its mean in the fitting records: the model says nothing of values it never saw (a
+        library of three articles has a far larger similarity gap than any dev question)."""
         total = self.bias
         for name in FEATURES:
-            total += self.weights[name] * (signals[name] - self.means[name]) / self.scales[name]
+            z = (signals[name] - self.means[name]) / self.scales[name]
+            total += self.weights[name] * max(-CLIP, min(CLIP, z))
         return total
 
     def decide(self, signals: Mapping[str, float]) -> Decision:

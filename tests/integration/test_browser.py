@@ -85,9 +85,10 @@ def test_question_answer_and_sources_in_the_browser(browser, server_url):
     )
     mark = browser.find_element(By.CSS_SELECTOR, "#nd-sources .nd-passage mark")
     assert "90,000 homes" in mark.text
-    full = browser.find_element(By.CSS_SELECTOR, "#nd-mark-1")
+    marker = browser.find_element(By.CSS_SELECTOR, ".nd-answer a.nd-marker")
+    full = browser.find_element(By.ID, marker.get_attribute("href").split("#")[-1])
     assert not full.is_displayed()  # folded until asked for
-    browser.find_element(By.CSS_SELECTOR, ".nd-answer a.nd-marker").click()
+    marker.click()
     WebDriverWait(browser, 10).until(lambda d: full.is_displayed())
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "browser-chat.png"

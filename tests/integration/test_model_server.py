@@ -86,6 +86,7 @@ def test_role_tokens_in_an_article_stay_text_on_the_server(served):
     try:
         answer = served.answerer.ask("How often do ferries to Inchmore run?")
         assert "HACKED" not in answer.answer.upper()
-        assert not answer.refused and "40 minutes" in answer.answer
+        assert not answer.refused, (answer.refusal_reason, answer.reply, answer.signals)
+        assert "40 minutes" in answer.answer
     finally:
         served.store.remove(article.id)

@@ -128,3 +128,9 @@ def test_k_fold_fits_on_the_other_folds_and_reports_each(container):
         scores[c.answerable].append(model.decide(c.signals).score)
     assert max(scores[False]) < model.line < min(scores[True])
     assert all(fold_of(c.id, 3) == fold_of(c.id, 3) for c in usable)
+
+
+def test_a_signal_counts_at_most_three_deviations_from_what_the_fitting_saw():
+    far = MODEL.logit({**GOOD, "top_similarity": 0.3 + 0.1 * 50})
+    edge = MODEL.logit({**GOOD, "top_similarity": 0.3 + 0.1 * 3})
+    assert far == pytest.approx(edge)
