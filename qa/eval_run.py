@@ -156,6 +156,7 @@ class Evaluation:
             "rewrite_ok": holds_expected(searched, case.expect),
             "answer": reply.response,
             "refused": refused,
+            "refusal_reason": str(metadata.get("refusal_reason", "")),
             "correct": not refused and answer_matches(str(reply.response), case.answers),
             "golds": list(case.answers),
             "latency_ms": round((time.perf_counter() - t0) * 1000, 1),

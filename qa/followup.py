@@ -36,11 +36,14 @@ _STEMMER = Stemmer.Stemmer("english")
 
 
 def rewrite_problem(follow_up: str, rewritten: str) -> str:
-    """Why a rewrite cannot stand in for the follow-up ("" when it can): it must be a
-    question, keep the follow-up's question word ("what about …" borrows the earlier one), its
-    names and numbers, and the other words it asks about ("day" in "And on what day?")."""
+    """Why a rewrite cannot stand in for the follow-up ("" when it can): it must add to the
+    follow-up, be a question, keep the follow-up's question word ("what about …" borrows the
+    earlier one), its names and numbers, and the other words it asks about ("day" in "And on
+    what day?")."""
     if not rewritten:
         return "empty"
+    if " ".join(rewritten.lower().split()) == " ".join(follow_up.lower().split()):
+        return "unchanged"  # the follow-up needs context and the model added none
     if not rewritten.rstrip().endswith("?"):
         return "not a question"
     if not _WHAT_ABOUT.match(follow_up.strip()):

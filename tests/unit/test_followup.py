@@ -55,6 +55,7 @@ def test_rewrite_that_drops_the_new_subject_keeps_both_questions(container, llm)
         ("What about Portugal?", "Which cities will she visit on her tour of Portugal?", ""),
         ("And what about Japan?", "Where will the finance ministers meet?", "lost japan"),
         ("When will it be complete?", "When will the wind farm be completed?", ""),
+        ("How much will it pay?", "How much will it pay?", "unchanged"),
     ],
 )
 def test_a_rewrite_must_stay_the_follow_ups_question(follow_up, rewritten, problem):
