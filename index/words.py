@@ -1,6 +1,7 @@
 """Words that carry no content, in one place: keyword search drops `STOPWORDS`; the citation
 check also drops `CLAIM_STOPWORDS`' reporting verbs and modals, which say nothing a passage
-must hold ("said", "would")."""
+must hold ("said", "would"). `NUMBER_WORDS` reads spelled numbers as digits, for the
+citation check and the eval's answer matching alike."""
 
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -23,3 +24,11 @@ CLAIM_STOPWORDS = STOPWORDS | {
     "would",
     "yes",
 }
+
+_UNITS = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+fifteen sixteen seventeen eighteen nineteen twenty""".split()
+_TENS = "thirty forty fifty sixty seventy eighty ninety".split()
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(_UNITS)} | {
+    w: str(30 + 10 * i) for i, w in enumerate(_TENS)
+}
+NUMBER_WORDS["hundred"] = "100"

@@ -4,11 +4,11 @@ passage to sentences without one, and flag sentences that no passage supports.""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from index.chunking import sentence_spans
-from index.words import CLAIM_STOPWORDS
+from index.words import CLAIM_STOPWORDS, NUMBER_WORDS
 
 from .types import Passage
 
@@ -50,14 +50,6 @@ _META = re.compile(
 
 
 _KEY = re.compile(r"[A-Za-z][\w'’.&-]*[\w]|\d[\d,.]*\d%?|\d%?")
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve".split()
-    )
-}
-
-
 _NOT_NAMES = {"I", "Passage", "Passages"}  # "… from Passage [1]" names no news
 
 
@@ -83,12 +75,14 @@ def key_terms(sentence: str) -> set[str]:
     return terms - {""}
 
 
-def _passage_terms(text: str) -> set[str]:
+def text_terms(text: str) -> set[str]:
+    """Every word of a passage or question in key-term form, with number words as digits:
+    what a key term is looked up in."""
     words = {_norm_key(w) for w in _KEY.findall(text)}
     for w in list(words):
         words.update(w.split("-"))
-        if w in _NUMBER_WORDS:
-            words.add(_NUMBER_WORDS[w])
+        if w in NUMBER_WORDS:
+            words.add(NUMBER_WORDS[w])
     return words
 
 
@@ -103,17 +97,15 @@ def _holds(terms: set[str], term: str) -> bool:
     return any(t.startswith(stem) for t in terms)
 
 
-def claimed_terms(sentence: str, question: str = "") -> set[str]:
-    """The sentence's key terms that the question does not already name."""
-    asked = _passage_terms(question)
+def claimed_terms(sentence: str, asked: set[str]) -> set[str]:
+    """The sentence's key terms that the question (its `text_terms`) does not already name."""
     return {t for t in key_terms(sentence) if not _holds(asked, t)}
 
 
-def missing_terms(sentence: str, passages: Sequence[str], question: str = "") -> set[str]:
-    """The sentence's key terms (not counting the question's own) that none of the passages
-    holds."""
-    texts = [_passage_terms(p) for p in passages]
-    return {t for t in claimed_terms(sentence, question) if not any(_holds(x, t) for x in texts)}
+def missing_terms(claimed: set[str], passages: Iterable[set[str]]) -> set[str]:
+    """The claimed terms that none of the passages (their `text_terms`) holds."""
+    held = list(passages)
+    return {t for t in claimed if not any(_holds(x, t) for x in held)}
 
 
 @dataclass(frozen=True)
@@ -145,6 +137,8 @@ def enforce_citations(
     removed: list[str] = []
     n_key = n_key_cited = 0
     by_n = {p.n: p.text for p in passages}
+    terms = {n: text_terms(text) for n, text in by_n.items()}
+    asked = text_terms(question)
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
         bare = MARKER.sub("", raw).strip()
@@ -155,17 +149,17 @@ def enforce_citations(
             continue
         scores = {n: support(bare, text, question) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
-        claimed = len(claimed_terms(bare, question))
-        n_key += claimed
-        n_key_cited += claimed - len(missing_terms(bare, [by_n[n] for n in marked], question))
-        if missing_terms(bare, list(by_n.values()), question):
+        claimed = claimed_terms(bare, asked)
+        n_key += len(claimed)
+        n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
+        if missing_terms(claimed, terms.values()):
             removed.append(bare)
             continue
         ns = [n for n in marked if scores[n] >= min_support]
         if not ns:
             best = max(scores, key=scores.__getitem__, default=None)
             ns = [best] if best is not None and scores[best] >= min_support else marked
-        ns = _holding(bare, ns, scores, by_n, question)
+        ns = _holding(claimed, ns, scores, terms)
         if not any(scores[n] >= min_support for n in ns):
             unsupported.append(bare)
         sentences.append(_with_markers(bare, ns))
@@ -177,18 +171,18 @@ def enforce_citations(
 
 
 def _holding(
-    sentence: str, ns: list[int], scores: dict[int, float], by_n: dict[int, str], question: str
+    claimed: set[str], ns: list[int], scores: dict[int, float], terms: dict[int, set[str]]
 ) -> list[int]:
-    """The passages to cite so that every key term of the sentence is in one of them: the
-    chosen ones if they hold all; else the best-supporting passage that does; else the chosen
-    ones and the best-supporting others that add missing terms."""
+    """The passages to cite so that every claimed term of the sentence is in one of them:
+    the chosen ones if they hold all; else the best-supporting passage that does; else the
+    chosen ones and the best-supporting others that add missing terms."""
 
     def missing(chosen: Sequence[int]) -> set[str]:
-        return missing_terms(sentence, [by_n[n] for n in chosen], question)
+        return missing_terms(claimed, (terms[n] for n in chosen))
 
     if not missing(ns):
         return ns
-    ranked = sorted(by_n, key=lambda n: -scores[n])
+    ranked = sorted(terms, key=lambda n: -scores[n])
     for n in ranked:
         if not missing([n]):
             return [n]

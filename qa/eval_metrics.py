@@ -9,28 +9,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from index.words import STOPWORDS
+from index.words import NUMBER_WORDS, STOPWORDS
 
 from .citations import MARKER, cited_sentences, support
 
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
-_NUMBER_WORDS |= {
-    "thirty": "30",
-    "forty": "40",
-    "fifty": "50",
-    "sixty": "60",
-    "seventy": "70",
-    "eighty": "80",
-    "ninety": "90",
-    "hundred": "100",
-    "percent": "%",
-}
+_NUMBER_WORDS = NUMBER_WORDS | {"percent": "%"}
 _ARTICLES = {"a", "an", "the"}
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,\s](?=\d{3}\b)")
 

@@ -113,8 +113,12 @@ class Retriever(BaseRetriever):
         when = parse_date(as_of)
         if when:
             period = period_of(question, when)
-            latest = _latest(candidates, when)
-            candidates = [self._dated(c, when, latest, period) for c in candidates]
+            dates = [parse_date(c.hit.published_at) for c in candidates]
+            latest = _latest(dates, when)
+            candidates = [
+                self._dated(c, d, when, latest, period)
+                for c, d in zip(candidates, dates, strict=True)
+            ]
         candidates.sort(key=lambda c: -c.score)
         kept = _distinct(candidates)
         return [_passage(i, c) for i, c in enumerate(kept[:depth], start=1)]
@@ -144,11 +148,17 @@ class Retriever(BaseRetriever):
             sims[hit.chunk_id] = float(vec @ vector)
         return [_Candidate(hits[c], sims[c], s) for c, s in scores.items() if c in hits]
 
-    def _dated(self, c: _Candidate, as_of: date, latest: date, period: Period | None) -> _Candidate:
+    def _dated(
+        self,
+        c: _Candidate,
+        published: date | None,
+        as_of: date,
+        latest: date,
+        period: Period | None,
+    ) -> _Candidate:
         """The candidate weighed by its date: recency counts back from the latest candidate
         up to the as-of date (news that all predates the date is not all discounted, which
         would let an undated article outrank it), later ones are penalised."""
-        published = parse_date(c.hit.published_at)
         if published is None:
             return c
         o = self.options
@@ -163,9 +173,8 @@ class Retriever(BaseRetriever):
         return _Candidate(c.hit, c.similarity, c.score * weight)
 
 
-def _latest(candidates: Sequence[_Candidate], as_of: date) -> date:
-    """The date of the newest candidate not after the as-of date (the as-of date if none)."""
-    dates = [parse_date(c.hit.published_at) for c in candidates]
+def _latest(dates: Sequence[date | None], as_of: date) -> date:
+    """The newest of the candidates' dates not after the as-of date (the as-of date if none)."""
     return max((d for d in dates if d is not None and d <= as_of), default=as_of)
 
 
