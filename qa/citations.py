@@ -47,6 +47,16 @@ _META = re.compile(
     r"\bpassages?\b",
     re.IGNORECASE,
 )
+# A passage named in words is a citation ("… sports from Passage [1]." cites [1]).
+_PASSAGE_REF = re.compile(
+    r"\s*\b(?:(?:from|in|on|see|according to)\s+)?(?:the\s+)?passages?\s*(?=\[\d)", re.I
+)
+# What is left of a sentence about the prompt once its citations are taken out ("The passage
+# is from Passage [2].").
+_ABOUT_PROMPT = frozenset(
+    "the a this that it is was are were from in on by see source passage passages information "
+    "answer found stated mentioned given supported".split()
+)
 
 
 _KEY = re.compile(r"[A-Za-z][\w'’.&-]*[\w]|\d[\d,.]*\d%?|\d%?")
@@ -141,11 +151,13 @@ def enforce_citations(
     asked = text_terms(question)
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
-        bare = MARKER.sub("", raw).strip()
-        if _HEADER_ECHO.match(bare):
-            bare = _HEADER_ECHO.sub("", bare).strip(" ,;")
-            bare = bare[:1].upper() + bare[1:]
-        if not bare or _META.match(bare) or not _WORD.search(bare):
+        said = raw.strip()
+        if _HEADER_ECHO.match(said):
+            said = _HEADER_ECHO.sub("", said).strip(" ,;")
+            said = said[:1].upper() + said[1:]
+        bare = MARKER.sub("", _PASSAGE_REF.sub(" ", said)).strip()
+        words = {w.lower() for w in _WORD.findall(bare)}
+        if not words or _META.match(bare) or words <= _ABOUT_PROMPT:
             continue
         scores = {n: support(bare, text, question) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]

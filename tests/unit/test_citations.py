@@ -133,3 +133,18 @@ def test_spelled_out_numbers_and_longer_forms_count_as_held():
     passages = [passage(1, "Three Americans were freed in the exchange.")]
     checked = enforce_citations("3 Americans from America were freed [1].", passages)
     assert checked.removed == []
+
+
+def test_a_passage_named_in_words_is_a_citation_and_talk_of_passages_is_dropped():
+    passages = [passage(1, "Time named Volodymyr Zelensky its person of the year for 2022.")]
+    question = "Who was named Time's person of the year?"
+    checked = enforce_citations(
+        "Volodymyr Zelensky was named person of the year from Passage [1]. "
+        "The passage is from Passage [1]. This was announced by USA Today on passage [1].",
+        passages,
+        question=question,
+    )
+    assert checked.text == "Volodymyr Zelensky was named person of the year [1]."
+    assert checked.removed == ["This was announced by USA Today."]  # no passage names it
+    echoed = enforce_citations("Passage [1]: Volodymyr Zelensky was named.", passages)
+    assert echoed.text == "Volodymyr Zelensky was named [1]."  # an echoed header is not
