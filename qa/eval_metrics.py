@@ -66,8 +66,9 @@ def answer_matches(text: str, golds: Iterable[str]) -> bool:
 
 def nearest_choice(text: str, choices: Sequence[str]) -> str | None:
     """The quiz option an answer names, for crediting equivalent answers ("Argentina beat
-    France" for "Argentina and France"): the option whose content words the answer holds the
-    largest share of, when that share is at least half and no other option ties it."""
+    France" for "Argentina and France", "Biden" for "President Joe Biden"): the option whose
+    content words the answer holds the largest share of, when it holds any and no other
+    option ties it."""
     got = set(normalise(MARKER.sub(" ", text)))
     scored = []
     for choice in choices:
@@ -75,7 +76,7 @@ def nearest_choice(text: str, choices: Sequence[str]) -> str | None:
         if words:
             scored.append((sum(w in got for w in words) / len(words), choice))
     scored.sort(key=lambda pair: -pair[0])
-    if not scored or scored[0][0] < 0.5 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
         return None
     return scored[0][1]
 

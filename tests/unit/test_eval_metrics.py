@@ -136,9 +136,12 @@ def test_an_equivalent_answer_maps_to_its_quiz_option():
     assert not choice_correct("Heat waves [1].", [], gold)
 
 
-def test_the_nearest_option_needs_half_its_words():
+def test_the_nearest_option_is_the_one_the_answer_shares_most_of():
     from qa.eval_metrics import nearest_choice
 
-    choices = ["The Federal Reserve Bank of New York", "The Bank of England"]
-    assert nearest_choice("The New York Fed raised rates.", choices) is None  # 2 of 5 words
+    choices = ["The Federal Reserve Bank of New York", "The Bank of England", "The ECB"]
+    assert nearest_choice("The New York Fed raised rates.", choices) == choices[0]  # 2 of 5
     assert nearest_choice("The Bank of England did.", choices) == "The Bank of England"
+    assert nearest_choice("Rates rose in Tokyo.", choices) is None  # shares no word
+    people = ["President Joe Biden", "Vice President Kamala Harris"]
+    assert nearest_choice("Biden tested positive [1].", people) == people[0]
