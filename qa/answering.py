@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
 
-from .citations import CheckedAnswer, enforce_citations
+from .citations import CheckedAnswer, enforce_citations, evidence_text
 from .dates import long_date, time_sensitive
 from .errors import QuestionError
 from .llm import count_tokens, pieces, yes_probability
@@ -149,8 +149,13 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
     by_n = {p.n: p for p in attempt.passages}
     citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
     if attempt.signals["plan_only"]:
+        # in the articles' words: a reply may retell a plan as what happened
+        known = evidence_text(checked)
+        cited = {n for n, said in checked.evidence if said} if known else set(checked.cited)
         return attempt.partial(
-            checked.text, citations, "the articles report a plan, not its outcome"
+            known or checked.text,
+            [c for c in citations if c.n in cited],
+            "the articles report a plan, not its outcome",
         )
     if not decision.answer:
         reason = f"{UNDER_THE_LINE} (score {decision.score:.2f})"

@@ -70,16 +70,19 @@ def _norm_key(word: str) -> str:
 
 
 def key_terms(sentence: str) -> set[str]:
-    """What a claim stands on: names (capitalised words after a sentence's first word, and
+    """What a claim stands on: names (capitalised words after a sentence's first word, the
+    first word when the next is capitalised too, as in "Anna Richardson led …", and
     acronyms), numbers and dates (months and weekdays are names), lowercased and without
     possessives or dots ("U.S." is "us")."""
     terms = set()
-    for i, m in enumerate(_KEY.finditer(MARKER.sub(" ", sentence))):
-        word = m.group(0).rstrip(".")
+    words = [m.group(0).rstrip(".") for m in _KEY.finditer(MARKER.sub(" ", sentence))]
+    for i, word in enumerate(words):
+        leads_name = i == 0 and len(words) > 1 and words[1][0].isupper()
         for part in word.split("-") if not word[0].isdigit() else [word]:
             if not part:
                 continue
-            name = part[0].isupper() and (i > 0 or part.isupper()) and part not in _NOT_NAMES
+            capital = i > 0 or leads_name or part.isupper()
+            name = part[0].isupper() and capital and part not in _NOT_NAMES
             if part[0].isdigit() or (name and part.lower() not in CLAIM_STOPWORDS):
                 terms.add(_norm_key(part))
     return terms - {""}
@@ -127,6 +130,10 @@ class CheckedAnswer:
     removed: list[str] = field(default_factory=list)  # naming what no passage holds
     key_terms: int = 0  # names, numbers and dates in the reply
     key_in_cited: int = 0  # of them, those the passages the model cited hold
+    asked_terms: int = 0  # names, numbers and dates in the question
+    asked_in_cited: int = 0  # of them, those the passages the answer cites hold
+    # per sentence: the passage and the sentence of it that supports the sentence most
+    evidence: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _markers(sentence: str) -> list[int]:
@@ -149,6 +156,7 @@ def enforce_citations(
     by_n = {p.n: p.text for p in passages}
     terms = {n: text_terms(text) for n, text in by_n.items()}
     asked = text_terms(question)
+    evidence: list[tuple[int, str]] = []
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
         said = raw.strip()
@@ -176,10 +184,43 @@ def enforce_citations(
             unsupported.append(bare)
         sentences.append(_with_markers(bare, ns))
         bare_sentences.append(bare)
+        evidence.append(_best_sentence(bare, ns, by_n, question))
         cited.extend(n for n in ns if n not in cited)
+    named = key_terms(question)
+    n_asked_cited = len(named) - len(missing_terms(named, (terms[n] for n in cited)))
     return CheckedAnswer(
-        " ".join(sentences), cited, unsupported, bare_sentences, removed, n_key, n_key_cited
+        " ".join(sentences),
+        cited,
+        unsupported,
+        bare_sentences,
+        removed,
+        n_key,
+        n_key_cited,
+        len(named),
+        n_asked_cited,
+        evidence,
     )
+
+
+def evidence_text(checked: CheckedAnswer) -> str:
+    """The passages' own sentences the reply stands on, each cited: what the articles say,
+    in their words."""
+    said = dict.fromkeys((n, text) for n, text in checked.evidence if text)
+    return " ".join(_with_markers(text, [n]) for n, text in said)
+
+
+def _best_sentence(
+    claim: str, ns: Sequence[int], by_n: dict[int, str], question: str
+) -> tuple[int, str]:
+    """The cited passage's sentence that holds most of the claim's words: (passage, text)."""
+    best = (-1.0, 0, "")
+    for n in ns:
+        for start, end, _ in sentence_spans(by_n[n]):
+            said = by_n[n][start:end].strip()
+            score = support(claim, said, question)
+            if score > best[0]:
+                best = (score, n, said)
+    return best[1], best[2]
 
 
 def _holding(

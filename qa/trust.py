@@ -23,7 +23,15 @@ from .errors import RefusalModelError
 from .types import Passage
 
 # Signals of the retrieval, of the model's check, and read from the checked reply.
-FEATURES = ("top_similarity", "similarity_gap", "p_yes", "key_grounded", "supported", "plan_only")
+FEATURES = (
+    "top_similarity",
+    "similarity_gap",
+    "p_yes",
+    "key_grounded",
+    "supported",
+    "plan_only",
+    "asked_grounded",
+)
 P_YES_NOISE = 0.02  # how far P(yes) moves between CPUs of one kind
 CLIP = 3.0  # standard deviations a signal may count from its mean
 # A reply is left unwritten only when even the best one would score this many noise units
@@ -56,10 +64,20 @@ def asks_outcome(question: str) -> bool:
     return bool(_ASKS_OUTCOME.search(question))
 
 
-def plan_only(question: str, sentences: Sequence[str]) -> bool:
+def plan_only(
+    question: str, sentences: Sequence[str], evidence: Sequence[str] | None = None
+) -> bool:
     """The question asks what came of something and every sentence of the reply only says
-    what was planned or expected."""
-    return bool(sentences) and asks_outcome(question) and all(_PLAN.search(s) for s in sentences)
+    what was planned or expected, or stands on a passage sentence that only does ("The
+    meeting was intended to …" retold as "They agreed to …")."""
+    evidence = evidence or [""] * len(sentences)
+    return (
+        bool(sentences)
+        and asks_outcome(question)
+        and all(
+            _PLAN.search(s) or _PLAN.search(e) for s, e in zip(sentences, evidence, strict=True)
+        )
+    )
 
 
 def signals_found(passages: Sequence[Passage]) -> dict[str, float]:
@@ -75,7 +93,12 @@ def signals_after(question: str, checked: CheckedAnswer) -> dict[str, float]:
     return {
         "key_grounded": checked.key_in_cited / checked.key_terms if checked.key_terms else 1.0,
         "supported": supported / n if n else 0.0,
-        "plan_only": float(plan_only(question, checked.sentences)),
+        "plan_only": float(
+            plan_only(question, checked.sentences, [said for _, said in checked.evidence])
+        ),
+        "asked_grounded": (
+            checked.asked_in_cited / checked.asked_terms if checked.asked_terms else 1.0
+        ),
     }
 
 

@@ -97,6 +97,7 @@ TEST_REFUSAL_MODEL = {
         "key_grounded",
         "supported",
         "plan_only",
+        "asked_grounded",
     ],
     "weights": {
         "top_similarity": 1.0,
@@ -105,6 +106,7 @@ TEST_REFUSAL_MODEL = {
         "key_grounded": 1.0,
         "supported": 1.0,
         "plan_only": -1.0,
+        "asked_grounded": 1.0,
     },
     "means": {
         "top_similarity": 0.3,
@@ -113,6 +115,7 @@ TEST_REFUSAL_MODEL = {
         "key_grounded": 0.5,
         "supported": 0.5,
         "plan_only": 0.0,
+        "asked_grounded": 0.5,
     },
     "scales": {
         "top_similarity": 0.1,
@@ -121,6 +124,7 @@ TEST_REFUSAL_MODEL = {
         "key_grounded": 0.5,
         "supported": 0.5,
         "plan_only": 1.0,
+        "asked_grounded": 0.5,
     },
     "bias": 0.0,
     "line": 0.5,

@@ -27,6 +27,8 @@ def test_meeting_outcome_is_refused_with_what_the_article_reports(real):
     if answer.citations:  # a dated partial answer: the plan, cited, and no outcome
         assert answer.answer.startswith("As of 25 October 2025, the articles report only")
         assert answer.answer.endswith("They don't report the outcome.")
+        # the article's own sentence, whatever the model's reply made of it
+        assert "the meeting is intended to manage disputes" in answer.answer
     else:
         assert answer.answer.startswith("The indexed articles don't say")
 

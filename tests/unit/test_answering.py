@@ -158,10 +158,22 @@ def test_an_outcome_reported_only_as_a_plan_is_a_dated_partial_answer(container,
     answer = container.answerer.ask("What was the outcome of the Portvale meeting?")
     assert answer.refused and answer.refusal_reason == "the articles report a plan, not its outcome"
     assert answer.answer.startswith("As of 27 October 2025, the articles report only")
-    assert "expected to settle the fishing dispute [1]" in answer.answer
+    # in the article's own words
+    assert "The meeting is expected to settle the fishing dispute between the two " in answer.answer
     assert answer.answer.endswith("They don't report the outcome.")
     assert [c.article_id for c in answer.citations] == [SUMMIT.id]
     assert answer.to_json()["refused"] is True
+
+
+def test_a_plan_retold_as_an_outcome_is_caught_by_its_evidence(container, llm):
+    container.ingestor.add(SUMMIT)
+    llm.replies = ["The leaders agreed to settle the fishing dispute [1]."]
+    answer = container.answerer.ask("What was the outcome of the Portvale meeting?")
+    assert answer.refused and answer.refusal_reason == "the articles report a plan, not its outcome"
+    assert "agreed" not in answer.answer  # the reply's retelling is not repeated
+    assert "is expected to settle the fishing dispute between the two countries [1]." in (
+        answer.answer
+    )
 
 
 def test_a_wrong_name_is_caught_even_when_the_passage_is_on_topic(container, llm):

@@ -135,6 +135,18 @@ def test_spelled_out_numbers_and_longer_forms_count_as_held():
     assert checked.removed == []
 
 
+def test_the_check_counts_the_questions_names_the_cited_passages_hold():
+    passages = [
+        passage(1, "The old library on Station Road will become flats, the council said."),
+        passage(2, "Northfield's youth centre plan for the Elm Street library was approved."),
+    ]
+    question = "What came of the plan to turn Northfield's Elm Street library into a youth centre?"
+    off_topic = enforce_citations("The library will become flats [1].", passages, question=question)
+    assert (off_topic.asked_terms, off_topic.asked_in_cited) == (3, 0)  # northfield, elm, street
+    on_topic = enforce_citations("The plan was approved [2].", passages, question=question)
+    assert (on_topic.asked_terms, on_topic.asked_in_cited) == (3, 3)
+
+
 def test_a_passage_named_in_words_is_a_citation_and_talk_of_passages_is_dropped():
     passages = [passage(1, "Time named Volodymyr Zelensky its person of the year for 2022.")]
     question = "Who was named Time's person of the year?"

@@ -18,6 +18,7 @@ GOOD = {
     "key_grounded": 1.0,
     "supported": 1.0,
     "plan_only": 0.0,
+    "asked_grounded": 1.0,
 }
 
 
@@ -34,7 +35,7 @@ def test_the_score_combines_the_signals():
 def test_the_margin_is_in_units_of_the_checks_noise():
     # at the line, 0.02 more P(yes) is one unit of margin
     at_line = {**GOOD, "p_yes": 0.6, "top_similarity": 0.3, "key_grounded": 0.5}
-    at_line["supported"] = 0.5
+    at_line.update(supported=0.5, asked_grounded=0.5)
     assert MODEL.decide(at_line).margin == pytest.approx(0.0)
     assert MODEL.decide({**at_line, "p_yes": 0.62}).margin == pytest.approx(1.0)
     assert MODEL.decide({**at_line, "p_yes": 0.5}).margin == pytest.approx(-5.0)
@@ -71,6 +72,9 @@ def test_outcome_questions_answered_with_plans():
     done = ["The two leaders agreed to cut tariffs."]
     assert not plan_only("What was the outcome of the Busan meeting?", done)
     assert not plan_only("Where will they meet?", plan)
+    # a plan retold as an outcome: the passage sentence it stands on is a plan
+    assert plan_only("What was the outcome of the Busan meeting?", done, plan)
+    assert not plan_only("What was the outcome of the Busan meeting?", done, done)
 
 
 def _record(i: int, answerable: bool) -> dict:
