@@ -60,6 +60,15 @@ _PLAN = re.compile(
 )
 
 
+# A sentence that reports what came of something, whatever else it says will follow ("Lula
+# won the runoff and will take office in January").
+_OUTCOME = re.compile(
+    r"\b(?:won|lost|beat|defeated|agreed|approved|rejected|voted|signed|decided|ruled|reached"
+    r"|ended|concluded|passed|elected|resulted|finished|completed|opened|closed)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_outcome(question: str) -> bool:
     return bool(_ASKS_OUTCOME.search(question))
 
@@ -74,10 +83,12 @@ def plan_only(
     return (
         bool(sentences)
         and asks_outcome(question)
-        and all(
-            _PLAN.search(s) or _PLAN.search(e) for s, e in zip(sentences, evidence, strict=True)
-        )
+        and all(_PLAN.search(s) or _only_plan(e) for s, e in zip(sentences, evidence, strict=True))
     )
+
+
+def _only_plan(passage_sentence: str) -> bool:
+    return bool(_PLAN.search(passage_sentence)) and not _OUTCOME.search(passage_sentence)
 
 
 def signals_found(passages: Sequence[Passage]) -> dict[str, float]:

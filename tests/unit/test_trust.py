@@ -75,6 +75,9 @@ def test_outcome_questions_answered_with_plans():
     # a plan retold as an outcome: the passage sentence it stands on is a plan
     assert plan_only("What was the outcome of the Busan meeting?", done, plan)
     assert not plan_only("What was the outcome of the Busan meeting?", done, done)
+    # a passage sentence that reports the outcome is not a plan for what else it says will come
+    won = ["Lula won the runoff and will take office in January."]
+    assert not plan_only("Who won the Brazilian election?", ["Lula won the election."], won)
 
 
 def _record(i: int, answerable: bool) -> dict:
