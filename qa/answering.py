@@ -166,7 +166,7 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
 def partial_text(known: str, citations: Sequence[Citation]) -> str:
     """What the articles do report, dated, when they hold only the plan the question asks
     the outcome of."""
-    newest = max((c.published_at for c in citations if c.published_at), default="")
+    newest = _newest(citations)
     lead = f"As of {long_date(newest)}, the articles" if newest else "The articles"
     return (
         f"{lead} report only what was planned or expected: {known} They don't report the outcome."
@@ -247,6 +247,11 @@ def _reported(question: str, as_of: str, citations: Sequence[Citation]) -> str:
     article the answer cites; else ""."""
     if not citations or not time_sensitive(question, as_of):
         return ""
+    return _newest(citations)
+
+
+def _newest(citations: Sequence[Citation]) -> str:
+    """The date (YYYY-MM-DD) of the newest cited article; "" when none is dated."""
     return max((c.published_at[:10] for c in citations if c.published_at), default="")
 
 

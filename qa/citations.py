@@ -215,12 +215,23 @@ def _best_sentence(
     """The cited passage's sentence that holds most of the claim's words: (passage, text)."""
     best = (-1.0, 0, "")
     for n in ns:
-        for start, end, _ in sentence_spans(by_n[n]):
-            said = by_n[n][start:end].strip()
-            score = support(claim, said, question)
-            if score > best[0]:
-                best = (score, n, said)
+        score, start, end = _best_span(claim, by_n[n], _spans(by_n[n]), question)
+        if score > best[0]:
+            best = (score, n, by_n[n][start:end].strip())
     return best[1], best[2]
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    return [(start, end) for start, end, _ in sentence_spans(text)]
+
+
+def _best_span(
+    claim: str, passage: str, spans: Sequence[tuple[int, int]], question: str = ""
+) -> tuple[float, int, int]:
+    """Of the passage's sentences (`spans`), the one that holds most of the claim's content
+    words: (support, start, end); support -1 when there is none."""
+    scored = ((support(claim, passage[s:e], question), s, e) for s, e in spans)
+    return max(scored, key=lambda t: t[0], default=(-1.0, 0, 0))
 
 
 def _holding(
@@ -275,12 +286,10 @@ def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
 def supporting_spans(claims: Sequence[str], passage: str) -> list[tuple[int, int]]:
     """For each claim, the sentence of the passage that holds most of its content words, as
     (start, end) offsets in the passage; sentences sharing too little are left out."""
-    spans = []
-    sentences = [(s, e) for s, e, _ in sentence_spans(passage)]
+    spans: list[tuple[int, int]] = []
+    sentences = _spans(passage)
     for claim in claims:
-        scored = [(support(claim, passage[s:e]), (s, e)) for s, e in sentences]
-        if scored:
-            score, span = max(scored, key=lambda pair: pair[0])
-            if score >= 0.3 and span not in spans:
-                spans.append(span)
+        score, start, end = _best_span(claim, passage, sentences)
+        if score >= 0.3 and (start, end) not in spans:
+            spans.append((start, end))
     return sorted(spans)

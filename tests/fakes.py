@@ -19,6 +19,7 @@ from llama_index.core.llms import CustomLLM
 
 from index.embedding import Embedder
 from qa.llm import Checking, Messages
+from qa.trust import FEATURES
 
 
 class WordHashEmbedder(Embedder):
@@ -90,15 +91,7 @@ def _dicts(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
 # A refusal model for unit tests, so that they do not depend on the fitted weights: an
 # answer needs the model's yes above all, then a near passage and a grounded reply.
 TEST_REFUSAL_MODEL = {
-    "features": [
-        "top_similarity",
-        "similarity_gap",
-        "p_yes",
-        "key_grounded",
-        "supported",
-        "plan_only",
-        "asked_grounded",
-    ],
+    "features": list(FEATURES),
     "weights": {
         "top_similarity": 1.0,
         "similarity_gap": 0.0,
