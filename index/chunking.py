@@ -2,62 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from .language import sentence_spans
 from .types import Chunk
-
-# Possessive quantifiers and the look-behind (a match starts only at the first mark of a run)
-# keep this linear in the text's length, whatever the punctuation.
-_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s++[\"'“‘(\[]?[A-Z0-9])")
-_PARAGRAPH = re.compile(r"\n\s*\n")
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr st jr sr prof gov sen rep gen lt col sgt capt no vs etc inc co corp ltd mt ft
-    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e a.m p.m d.c""".split()
-)
-
-
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
-_LOOKBACK = 40  # longer than any abbreviation: the search never rereads the whole text
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    word = _WORD_BEFORE.search(text, max(0, dot - _LOOKBACK), dot)
-    if not word:
-        return False
-    token = word.group(1).lower().rstrip(".")
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else None
-
-
-def sentence_spans(text: str) -> list[tuple[int, int, bool]]:
-    """(start, end, starts_paragraph) for each sentence; a paragraph break always ends one."""
-    spans: list[tuple[int, int, bool]] = []
-    para_start = 0
-    breaks = [m.start() for m in _PARAGRAPH.finditer(text)] + [len(text)]
-    for para_end in breaks:
-        first = True
-        cursor = para_start
-        for m in _SENTENCE_END.finditer(text, para_start, para_end):
-            if m.group(0).startswith(".") and _is_abbreviation(text, m.start()):
-                continue
-            span = _trimmed(text, cursor, m.end())
-            if span:
-                spans.append((*span, first))
-                first = False
-            cursor = m.end()
-        span = _trimmed(text, cursor, para_end)
-        if span:
-            spans.append((*span, first))
-        para_start = para_end
-    return spans
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[int, int]]:

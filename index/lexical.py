@@ -11,8 +11,8 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from .language import STOPWORDS
 from .store import ChromaStore
-from .words import STOPWORDS
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b|\b\d\b")
 

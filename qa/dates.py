@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from index.language import AHEAD, NOW
+
 from .errors import QuestionError
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -38,8 +40,6 @@ _PATTERNS = [
     ("year", re.compile(r"\b(?:in|during|of|since) ((?:19|20)\d\d)\b")),
 ]
 
-_AHEAD = re.compile(r"\b(?:will|next|upcoming|going to|plans? to|scheduled)\b")
-
 
 @dataclass(frozen=True)
 class Period:
@@ -61,7 +61,7 @@ def period_of(question: str, as_of: date | None) -> Period | None:
     if as_of is None:
         return None
     text = question.lower()
-    ahead = _AHEAD.search(text)
+    ahead = AHEAD.search(text)
     found = []
     for kind, pattern in _PATTERNS:
         if ahead and kind in ("weekday", "month_day", "month"):
@@ -129,13 +129,6 @@ def _resolve(kind: str, m: re.Match, d: date) -> Period | None:
     return None  # pragma: no cover
 
 
-_NOW = re.compile(
-    r"\b(?:latest|current(?:ly)?|now|still|so far|yet|recent(?:ly)?|new|newest|next|upcoming"
-    r"|will|today|tonight|this (?:week|month|year))\b",
-    re.IGNORECASE,
-)
-
-
 def time_sensitive(question: str, as_of: str = "") -> bool:
     """The answer depends on when it is asked: the question names a time or asks what is
     latest, current, still so, or to come."""
@@ -143,7 +136,7 @@ def time_sensitive(question: str, as_of: str = "") -> bool:
         day = date.fromisoformat(as_of[:10]) if as_of else date.today()
     except ValueError:
         day = date.today()
-    return bool(_NOW.search(question)) or period_of(question, day) is not None
+    return bool(NOW.search(question)) or period_of(question, day) is not None
 
 
 def as_of_date(text: str | None, today: date | None = None) -> str:

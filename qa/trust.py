@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from index import language
+from index.language import asks_outcome
 
 from .citations import CheckedAnswer
 from .errors import RefusalModelError
@@ -42,53 +44,21 @@ SHORTCUT_MARGIN = 3.0
 PRIORS = {"plan_only": -5.0}
 
 
-# A question about what came of something: an outcome, result, reaction or verdict.
-_ASKS_OUTCOME = re.compile(
-    r"\b(?:outcome|result(?:s|ed)?|conclu(?:de|ded|sion)|end(?:ed)? up|verdict|decided|decision"
-    r"|agreed|agreement|react(?:ed|ion)?|respond(?:ed)?|response|happened|won|lost|winner"
-    r"|came of|come of|how did .{1,60} (?:go|end))\b",
-    re.IGNORECASE,
-)
-# A statement of what is planned or expected, not of what happened.
-_PLAN = re.compile(
-    r"\b(?:will|would|is (?:due|set|scheduled|expected|planned|going|slated) to|are (?:due|set|"
-    r"scheduled|expected|planned|going|slated) to|plans? to|planned|intends? to|intended to|aims? "
-    r"to|aimed at|expected|upcoming|hopes? to|to be held|is to|are to|was (?:due|set|"
-    r"scheduled|expected|intended|planned|going) to|were (?:due|set|scheduled|expected|"
-    r"intended|planned|going) to)\b",
-    re.IGNORECASE,
-)
-
-
-# A sentence that reports what came of something, whatever else it says will follow ("Lula
-# won the runoff and will take office in January").
-_OUTCOME = re.compile(
-    r"\b(?:won|lost|beat|defeated|agreed|approved|rejected|voted|signed|decided|ruled|reached"
-    r"|ended|concluded|passed|elected|resulted|finished|completed|opened|closed)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_outcome(question: str) -> bool:
-    return bool(_ASKS_OUTCOME.search(question))
-
-
 def plan_only(
     question: str, sentences: Sequence[str], evidence: Sequence[str] | None = None
 ) -> bool:
-    """The question asks what came of something and every sentence of the reply only says
-    what was planned or expected, or stands on a passage sentence that only does ("The
-    meeting was intended to …" retold as "They agreed to …")."""
+    """The question asks what came of something (or whether it happened) and every sentence
+    of the reply only says what was planned, expected or possible, or stands on a passage
+    sentence that only does ("The meeting was intended to …" retold as "They agreed to …")."""
     evidence = evidence or [""] * len(sentences)
     return (
         bool(sentences)
         and asks_outcome(question)
-        and all(_PLAN.search(s) or _only_plan(e) for s, e in zip(sentences, evidence, strict=True))
+        and all(
+            language.plan_only(s) or language.plan_only(e)
+            for s, e in zip(sentences, evidence, strict=True)
+        )
     )
-
-
-def _only_plan(passage_sentence: str) -> bool:
-    return bool(_PLAN.search(passage_sentence)) and not _OUTCOME.search(passage_sentence)
 
 
 def signals_found(passages: Sequence[Passage]) -> dict[str, float]:

@@ -1,0 +1,310 @@
+"""The English the checks read, in one place: words that carry no content, number words, the
+word tokeniser, the abbreviation-safe sentence splitter, and the lexicons of modality (plans
+and possibilities), outcomes, polarity and question shape.
+
+Keyword search drops `STOPWORDS`; the citation check also drops `CLAIM_STOPWORDS`' reporting
+verbs and modals, which say nothing a passage must hold ("said", "would"). `NUMBER_WORDS`
+reads spelled numbers as digits, for the citation check and the eval's answer matching alike.
+Every pattern here is linear in its input (no nested quantifiers over the same characters)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import Stemmer
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with you your yours yourself yourselves""".split()
+)
+
+CLAIM_STOPWORDS = STOPWORDS | {
+    "also",
+    "could",
+    "may",
+    "might",
+    "said",
+    "say",
+    "says",
+    "would",
+    "yes",
+}
+
+_UNITS = """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+fifteen sixteen seventeen eighteen nineteen twenty""".split()
+_TENS = "thirty forty fifty sixty seventy eighty ninety".split()
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(_UNITS)} | {
+    w: str(30 + 10 * i) for i, w in enumerate(_TENS)
+}
+NUMBER_WORDS["hundred"] = "100"
+_SCALES = ("hundred", "thousand", "million", "billion", "trillion", "dozen", "half", "percent")
+
+# A word: letters and digits, with inner dots, commas and apostrophes ("U.S", "1,200",
+# "Brazil's"), and the currency and percent signs a figure carries.
+WORD = re.compile(r"[\w$%£€]+(?:[.,'’]\w+)*", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text, lowercased."""
+    return WORD.findall(text.lower())
+
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def stems(tokens: Iterable[str]) -> set[str]:
+    """English stems of the words ("launched" and "launching" are "launch")."""
+    return set(_STEMMER.stemWords([t.lower().replace("’", "'") for t in tokens]))
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of a text's words that carry content: no stopwords, modals or reporting verbs."""
+    return stems(w for w in words(text) if w not in CLAIM_STOPWORDS)
+
+
+# --- sentences ------------------------------------------------------------------------------
+
+# Possessive quantifiers and the look-behind (a match starts only at the first mark of a run)
+# keep this linear in the text's length, whatever the punctuation.
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s++[\"'“‘(\[]?[A-Z0-9])")
+_PARAGRAPH = re.compile(r"\n\s*\n")
+# A dot after one of these does not end a sentence: titles, company and place abbreviations,
+# months. Words that also end sentences as words ("no", "mass", "ill") are left out.
+ABBREVIATIONS = frozenset(
+    """mr mrs ms messrs dr st jr sr prof gov govt sen sens rep reps gen lt col sgt capt cmdr adm
+    maj pres supt rev hon fr vs etc inc co corp ltd llc plc bros assn dept univ mt ft ave blvd
+    approx est jan feb mar apr jun jul aug sep sept oct nov dec calif fla ariz colo conn mich
+    minn tenn wis ky okla nev neb ore u.s u.k u.n u.s.a e.g i.e a.m p.m d.c no""".split()
+)
+_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_LOOKBACK = 40  # longer than any abbreviation: the search never rereads the whole text
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """The dot at `dot` ends an abbreviation: a listed one, an initial ("J."), or letters
+    joined by dots ("U.S.", "N.A.T.O.")."""
+    word = _WORD_BEFORE.search(text, max(0, dot - _LOOKBACK), dot)
+    if not word:
+        return False
+    token = word.group(1).lower().rstrip(".")
+    if token in ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+        return True
+    parts = token.split(".")
+    return len(parts) > 1 and all(len(p) == 1 and p.isalpha() for p in parts)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def sentence_spans(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, starts_paragraph) for each sentence; a paragraph break always ends one,
+    an abbreviation's dot never does ("Warner Bros. Discovery", "the U.S. Senate")."""
+    spans: list[tuple[int, int, bool]] = []
+    para_start = 0
+    breaks = [m.start() for m in _PARAGRAPH.finditer(text)] + [len(text)]
+    for para_end in breaks:
+        first = True
+        cursor = para_start
+        for m in _SENTENCE_END.finditer(text, para_start, para_end):
+            if m.group(0).startswith(".") and _is_abbreviation(text, m.start()):
+                continue
+            span = _trimmed(text, cursor, m.end())
+            if span:
+                spans.append((*span, first))
+                first = False
+            cursor = m.end()
+        span = _trimmed(text, cursor, para_end)
+        if span:
+            spans.append((*span, first))
+        para_start = para_end
+    return spans
+
+
+def sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end, _ in sentence_spans(text)]
+
+
+# --- modality, outcome and polarity -----------------------------------------------------------
+
+# What is planned, expected or possible, not what happened: future and conditional modals,
+# plans, expectations, possibility.
+MODAL = re.compile(
+    r"\b(?:will|won['’]t|would|could|might|shall|is (?:due|set|scheduled|expected|planned"
+    r"|going|slated|poised|likely) to|are (?:due|set|scheduled|expected|planned|going|slated"
+    r"|poised|likely) to|plans? to|planned|planning|intends? to|intended to|aims? to|aimed at"
+    r"|expected|expects?|upcoming|hopes? to|hoped|to be held|is to|are to|was (?:due|set"
+    r"|scheduled|expected|intended|planned|going) to|were (?:due|set|scheduled|expected"
+    r"|intended|planned|going) to|possible|possibly|potential(?:ly)?|proposed|proposals?"
+    r"|considering|weighing|seeks? to|sought to|pledged? to|promised? to|vowed? to"
+    r"|threaten(?:s|ed)? to|would-be|if)\b",
+    re.IGNORECASE,
+)
+_MAY = re.compile(r"\bmay\b")  # lowercase: "May" is also a month
+
+# Words that report what came of something.
+OUTCOME = re.compile(
+    r"\b(?:won|lost|beat|defeated|agreed|approved|rejected|voted|signed|decided|ruled|reached"
+    r"|ended|concluded|passed|elected|resulted|finished|completed|opened|closed"
+    r"|launched|landed|died|killed|arrested|charged|convicted|sentenced|resigned|struck|sealed"
+    r"|secured|met|(?<!to be )held|took place|happened|occurred)\b",
+    re.IGNORECASE,
+)
+
+# A question about what came of something: an outcome, result, reaction or verdict.
+ASKS_OUTCOME = re.compile(
+    r"\b(?:outcome|result(?:s|ed)?|conclu(?:de|ded|sion)|end(?:ed)? up|verdict|decided|decision"
+    r"|agreed|agreement|react(?:ed|ion)?|respond(?:ed)?|response|happened|won|lost|winner"
+    r"|came of|come of|how did .{1,60} (?:go|end))\b",
+    re.IGNORECASE,
+)
+
+NEGATION = re.compile(
+    r"\b(?:not|no|never|neither|nor|none|nothing|without|failed to|fails to|refused to"
+    r"|declined to|denied|ruled out)\b|n['’]t\b",
+    re.IGNORECASE,
+)
+
+# A question about time to come ("will meet on Thursday": a day ahead, not one to search back).
+AHEAD = re.compile(r"\b(?:will|next|upcoming|going to|plans? to|scheduled)\b")
+
+# A question whose answer depends on when it is asked.
+NOW = re.compile(
+    r"\b(?:latest|current(?:ly)?|now|still|so far|yet|recent(?:ly)?|new|newest|next|upcoming"
+    r"|will|today|tonight|this (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+
+
+def is_modal(sentence: str) -> bool:
+    """The sentence speaks of what is planned, expected or possible."""
+    return bool(MODAL.search(sentence) or _MAY.search(sentence))
+
+
+def plan_only(sentence: str) -> bool:
+    """The sentence says what was planned or possible and reports no outcome ("Lula won the
+    runoff and will take office in January" reports one)."""
+    return is_modal(sentence) and not OUTCOME.search(sentence)
+
+
+def plan_beyond(sentence: str, question: str) -> bool:
+    """The sentence only plans or weighs something and the question does not itself ask
+    about that plan ("Did he threaten tariffs?" asks of the threat, so "he threatened to
+    impose tariffs" answers it; "Did he impose tariffs?" it does not)."""
+    if not plan_only(sentence):
+        return False
+    asked = [w[:5] for w in words(question) if len(w) > 3]
+    for m in MODAL.finditer(sentence):
+        stem = m.group(0).lower()[:5]
+        if len(stem) > 3 and any(stem == w for w in asked):
+            return False
+    return True
+
+
+def negated(sentence: str) -> bool:
+    return bool(NEGATION.search(sentence))
+
+
+# Words that stand before a name without being part of it ("President Joe Biden").
+TITLES = frozenset(
+    """mr mrs ms miss dr sir dame lord lady president vice prime minister secretary chancellor
+    premier governor gov senator sen representative rep congressman congresswoman mayor king
+    queen prince princess pope general gen chief ceo chair chairman chairwoman director
+    spokesman spokeswoman officer commander leader speaker former late us u.s uk u.k""".split()
+)
+
+
+# --- questions ------------------------------------------------------------------------------
+
+QUESTION_WORD = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+# A question answered yes or no: it opens with an auxiliary ("Did …", "Has …", "Is it true").
+_YES_NO = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:did|does|do|is|are|was|were|has|have|had|will|would|can"
+    r"|could|should|shall|may|might|must)(?:n['’]t)?\b",
+    re.IGNORECASE,
+)
+# A yes/no question about whether something happened: past or perfect auxiliaries.
+_YES_NO_EVENT = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:did|has|have|had|was|were)(?:n['’]t)?\b", re.IGNORECASE
+)
+_REPLY_VERDICT = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
+
+
+def yes_no_question(question: str) -> bool:
+    return bool(_YES_NO.match(question)) and not QUESTION_WORD.search(question.split(",")[0])
+
+
+def asks_outcome(question: str) -> bool:
+    """The question asks what came of something, or whether it happened ("Did they reach a
+    deal?")."""
+    if ASKS_OUTCOME.search(question):
+        return True
+    return yes_no_question(question) and bool(_YES_NO_EVENT.match(question))
+
+
+def verdict(reply: str) -> str:
+    """ "yes" or "no" when a reply opens with one; else ""."""
+    m = _REPLY_VERDICT.match(reply)
+    return m.group(1).lower() if m else ""
+
+
+_HOW_MANY = re.compile(r"\bhow (?:many|much|long|far|old)\b", re.I)
+_WHAT_NUMBER = re.compile(
+    r"\b(?:what|which) (?:number|percentage|percent|share|proportion|amount|price|age|year"
+    r"|rate|sum|total|figure|score)\b",
+    re.IGNORECASE,
+)
+_WHEN = re.compile(r"\b(?:when|what (?:day|date|time|month|year))\b", re.IGNORECASE)
+_WHO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose)\b", re.IGNORECASE)
+
+
+def asked_slot(question: str) -> str:
+    """What kind of thing the question asks for: "yes/no", "number", "time", "name" (who) or
+    "" (anything the question does not already say)."""
+    if yes_no_question(question):
+        return "yes/no"
+    if _HOW_MANY.search(question) or _WHAT_NUMBER.search(question):
+        return "number"
+    if _WHEN.search(question):
+        return "time"
+    if _WHO.match(question):
+        return "name"
+    return ""
+
+
+_NUMBER = re.compile(
+    r"\d|\b(?:"
+    + "|".join([*NUMBER_WORDS, *_SCALES, "a few", "several", "dozens", "hundreds", "thousands"])
+    + r"|millions|billions|decades|centuries|most|majority|minority|third|quarter|all|none)\b",
+    re.IGNORECASE,
+)
+_MONTH_OR_DAY = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b(?:mon|tues|wednes|thurs"
+    r"|fri|satur|sun)day\b|\b(?:today|yesterday|tomorrow|tonight|week|month|year|morning"
+    r"|evening|afternoon|night|spring|summer|autumn|fall|winter|decade|century|ago|since|until"
+    r"|later|earlier|soon|after|before|during|while|once)\b",
+    re.IGNORECASE,
+)
+
+
+def holds_slot(slot: str, added: str) -> bool:
+    """The words a reply adds to the question (`added`) supply the asked-for slot: a number
+    for "how many", a time for "when", a name for "who"; a yes/no or any other question needs
+    only some added word (checked apart)."""
+    if slot == "number":
+        return bool(_NUMBER.search(added))
+    if slot == "time":
+        return bool(_NUMBER.search(added) or _MONTH_OR_DAY.search(added))
+    if slot == "name":
+        return any(w[:1].isupper() for w in WORD.findall(added))
+    return True

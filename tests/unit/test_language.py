@@ -1,0 +1,133 @@
+"""The one home of the checks' English: sentences, modality, polarity and question shape."""
+
+import pytest
+
+from index import language
+from index.language import (
+    asked_slot,
+    asks_outcome,
+    holds_slot,
+    negated,
+    plan_beyond,
+    plan_only,
+    sentences,
+    verdict,
+    yes_no_question,
+)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Warner Bros. Discovery has shelved a film. It was due in May.",
+            ["Warner Bros. Discovery has shelved a film.", "It was due in May."],
+        ),
+        (
+            "The U.S. Senate voted on Tuesday. Mr. Smith said no.",
+            ["The U.S. Senate voted on Tuesday.", "Mr. Smith said no."],
+        ),
+        (
+            "J. R. R. Tolkien wrote it. Gov. Hochul signed it.",
+            ["J. R. R. Tolkien wrote it.", "Gov. Hochul signed it."],
+        ),
+        ("N.A.T.O. Allies met. They agreed.", ["N.A.T.O. Allies met.", "They agreed."]),
+        ("Prices rose 3.5 percent. Sales fell.", ["Prices rose 3.5 percent.", "Sales fell."]),
+    ],
+)
+def test_sentences_do_not_end_at_abbreviations(text, expected):
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Trump is expected to meet Xi in Busan on Thursday.",
+        "Officials say an interim deal could involve partial tariff relief.",
+        "A deal was possible, officials said.",
+        "The company plans to seek approval by the end of the year.",
+        "Deliveries may start in late 2023.",
+    ],
+)
+def test_plans_and_possibilities_are_plans(sentence):
+    assert plan_only(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Lula won the runoff and will take office in January.",
+        "The two leaders met in Busan and agreed to a truce.",
+        "In May the council approved the budget.",  # May is a month here
+        "The summit took place on Friday.",
+    ],
+)
+def test_outcomes_are_not_plans(sentence):
+    assert not plan_only(sentence)
+
+
+def test_a_plan_the_question_asks_about_is_its_answer():
+    sentence = "Trump threatened to impose tariffs as high as 155%."
+    assert not plan_beyond(sentence, "Did Trump threaten tariffs of 155%?")
+    assert plan_beyond(sentence, "Did Trump impose tariffs of 155%?")
+
+
+def test_polarity():
+    assert negated("Trump and Xi did not reach a deal.")
+    assert negated("The White House ruled out a meeting.")
+    assert negated("They didn't agree.")
+    assert not negated("Trump and Xi reached a deal.")
+
+
+@pytest.mark.parametrize(
+    "question, slot",
+    [
+        ("Did Trump and Xi reach a trade deal in Busan?", "yes/no"),
+        ("Is Takaichi Japan's prime minister?", "yes/no"),
+        ("How many people were arrested?", "number"),
+        ("What percentage of voters backed the plan?", "number"),
+        ("When will Trump meet Xi?", "time"),
+        ("Who is Japan's new prime minister?", "name"),
+        ("Which retailer is closing all its stores?", ""),
+        ("What did the White House say about meeting Kim?", ""),
+    ],
+)
+def test_asked_slot(question, slot):
+    assert asked_slot(question) == slot
+
+
+def test_yes_no_questions_are_not_wh_questions():
+    assert yes_no_question("Did the talks end in a deal?")
+    assert not yes_no_question("Where did the talks take place?")
+    assert not yes_no_question("What did they agree?")
+
+
+def test_whether_it_happened_asks_for_an_outcome():
+    assert asks_outcome("Did Trump and Xi reach a trade deal in Busan?")
+    assert asks_outcome("Has the launch happened?")
+    assert asks_outcome("What was the outcome of the Busan meeting?")
+    assert not asks_outcome("Is Takaichi Japan's prime minister?")
+    assert not asks_outcome("Where will Trump meet Xi Jinping?")
+
+
+def test_verdict_and_slots():
+    assert verdict("Yes, they did [1].") == "yes"
+    assert verdict("No. Argentina won [2].") == "no"
+    assert verdict("Nobody knows.") == ""
+    assert holds_slot("number", "forty") and holds_slot("number", "1,000")
+    assert not holds_slot("number", "retailer announced closing")
+    assert holds_slot("time", "on Thursday") and not holds_slot("time", "in Busan")
+    assert holds_slot("name", "Sanae Takaichi") and not holds_slot("name", "the new leader")
+
+
+def test_patterns_stay_linear_on_hostile_text():
+    import time
+
+    for size in (2_000, 16_000):
+        text = "will " * size + "did not " * size + ". " * size
+        t0 = time.perf_counter()
+        plan_only(text), negated(text), sentences(text), language.words(text)
+        if size == 2_000:
+            small = time.perf_counter() - t0
+        else:
+            assert time.perf_counter() - t0 < max(0.5, small * 40)
