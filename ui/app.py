@@ -23,11 +23,11 @@ from .container import Container
 from .render import (
     CSS,
     answer_html,
+    checking_html,
     error_html,
     inert,
     rewrite_html,
     sources_html,
-    streamed_html,
 )
 from .samples import EXAMPLE_QUESTIONS
 
@@ -93,9 +93,9 @@ class ChatService:
         streamed = ""
         for event in self.container.answerer.stream(standalone, also=also, as_of=as_of):
             match event:
-                case Delta(text):
+                case Delta(text):  # the draft stays unseen: progress only
                     streamed += text
-                    content = note + streamed_html(streamed)
+                    content = note + checking_html(len(streamed.split()))
                     history[-1] = {"role": "assistant", "content": content}
                     yield history, "", turns
                 case Done(answer):

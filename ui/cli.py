@@ -17,7 +17,6 @@ from index.ingest import AddOutcome, Overrides
 from index.readers import expand_paths, normalise_date
 from index.store import Health
 from index.web import is_url
-from qa.citations import MARKER
 from qa.dates import long_date
 from qa.errors import QAError
 from qa.types import Answer, Delta, Done
@@ -235,28 +234,16 @@ def ask(ctx, question: str, as_json: bool, top_k: int | None, as_of: str | None)
         answer = answerer.ask(question, top_k=top_k, as_of=as_of or "")
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
-    streamed: list[str] = []
     for event in answerer.stream(question, top_k=top_k, as_of=as_of or ""):
         match event:
-            case Delta(text):
-                streamed.append(text)
-                click.echo(text, nl=False)
+            case Delta():  # the draft is never printed: only the checked answer is
+                pass
             case Done(answer):
-                _print_answer(answer, "".join(streamed))
+                _print_answer(answer)
 
 
-def _plain(text: str) -> tuple[str, list[str]]:
-    """Text and markers, ignoring where the markers stand and the spacing."""
-    markers = MARKER.findall(text)
-    return " ".join(MARKER.sub("", text).split()), sorted(markers)
-
-
-def _print_answer(answer: Answer, streamed: str) -> None:
-    if streamed:
-        click.echo()
-    if _plain(answer.answer) != _plain(streamed) or answer.refused:
-        prefix = "" if not streamed else "\nChecked answer: "
-        click.echo(prefix + answer.answer)
+def _print_answer(answer: Answer) -> None:
+    click.echo(answer.answer)
     if answer.reported:
         click.echo(f"(as of {long_date(answer.reported)}, the date of the newest article cited)")
     for sentence in answer.unsupported:

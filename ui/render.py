@@ -45,9 +45,12 @@ def marked_up(text: str) -> str:
     return "".join(out)
 
 
-def streamed_html(text: str) -> str:
-    """The answer as the model writes it, before the checks: inert text only."""
-    return f'<div class="nd-streaming">{inert(text)}</div>'
+def checking_html(words: int) -> str:
+    """While the model writes: progress only. No claim is shown before it is checked."""
+    return (
+        f'<div class="nd-checking">Writing the answer ({words} words so far); it is shown '
+        "once every sentence is checked against the passage it cites.</div>"
+    )
 
 
 def error_html(message: str) -> str:

@@ -86,19 +86,23 @@ def test_ask_json_contract(cli, article, llm):
     assert set(data["timings"]) >= {"retrieve_ms", "first_token_ms", "total_ms"}
 
 
-def test_ask_streams_then_lists_sources(cli, article, llm):
+def test_ask_prints_the_checked_answer_then_lists_sources(cli, article, llm):
     cli("add", str(article))
     llm.replies = ["It cost 40 million euros [1]."]
     out = cli("ask", "How much did the river bridge cost?").output
     assert out.startswith("It cost 40 million euros [1].")
     assert "Sources:\n[1] River bridge opens" in out
-    assert "Checked answer" not in out
+
+    # a sentence the check removes is never printed, not even as a draft
+    llm.replies = ["It cost 40 million euros [1]. Zorblat Quux paid 99 million dollars [1]."]
+    out = cli("ask", "How much did the river bridge cost?").output
+    assert "Zorblat" not in out and out.startswith("It cost 40 million euros [1].")
 
 
 def test_ask_refusal_is_plain(cli, article):
     cli("add", str(article))
     out = cli("ask", "Chess olympiad winners?").output
-    assert out.strip().splitlines()[-1].startswith("Checked answer: The indexed articles don't")
+    assert out.strip().splitlines()[-1].startswith("The indexed articles don't")
     assert "Sources" not in out
 
 

@@ -67,10 +67,10 @@ def test_no_full_article_when_the_passage_no_longer_matches_the_text():
 
 
 def test_markdown_in_model_text_stays_text():
-    from ui.render import inert, streamed_html
+    from ui.render import inert
 
     evil = "See ![x](http://127.0.0.1:9/leak?d=1) and [click](javascript:alert(1)) **now**"
-    for out in (answer_html(answer(evil + " [1].")), streamed_html(evil), inert(evil)):
+    for out in (answer_html(answer(evil + " [1].")), inert(evil)):
         assert "![" not in out and "](" not in out and "**" not in out
         assert "&#33;&#91;x&#93;&#40;http" in out  # shown as typed, never an image or a link
     assert '<a class="nd-marker" href="#nd-mark-1">[1]</a>' in answer_html(answer(evil + " [1]."))
