@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
 
-from .citations import CheckedAnswer, enforce_citations, evidence_text
+from index import language
+
+from .citations import CheckedAnswer, enforce_citations, evidence_text, with_markers
 from .dates import long_date, time_sensitive
+from .entailment import NOT_AN_ANSWER, claim, claim_problem, not_an_answer
 from .errors import QuestionError
-from .llm import count_tokens, pieces, yes_probability
+from .llm import count_tokens, pieces, reply, yes_probability
 from .prompting import Prompts
 from .retrieval import Retriever
 from .trust import RefusalModel, signals_after, signals_found
@@ -113,7 +116,36 @@ class Answerer:
             text.append(piece)
             yield Delta(piece)
         attempt.completion_tokens = len(text)
-        yield Done(judge(attempt, "".join(text), self.policy))
+        yield Done(self._checked(attempt, "".join(text), as_of))
+
+    def _checked(self, attempt: Attempt, text: str, as_of: str) -> Answer:
+        """The judged answer; a yes or no is first put to the verifier, and a reply that does
+        not answer the question gets one focused retry."""
+        self._verify(attempt, text, as_of)
+        answer = judge(attempt, text, self.policy)
+        if not answer.refusal_reason.startswith(NOT_AN_ANSWER):
+            return answer
+        messages = self.prompts.messages("retry", attempt.question, attempt.passages, as_of)
+        retried = reply(self.llm, messages, max_tokens=self.policy.max_tokens)
+        attempt.signals["retried"] = 1.0
+        attempt.mark("retry_ms")
+        return judge(attempt, retried, self.policy)
+
+    def _verify(self, attempt: Attempt, text: str, as_of: str) -> None:
+        """For a yes/no question whose reply stands on a passage sentence: the model's
+        P(yes) for the question asked of that evidence alone (signal `claim_p_yes`)."""
+        if not language.yes_no_question(attempt.question):
+            return
+        checked = enforce_citations(
+            text, attempt.passages, self.policy.min_support, attempt.question
+        )
+        found = claim(attempt.question, checked, attempt.passages)
+        if claim_problem(found, None):
+            return  # refused or partial whatever the verifier says
+        evidence = [with_markers(s, [n]) for n, s in found.evidence]
+        messages = self.prompts.verify_messages(attempt.question, evidence, as_of)
+        attempt.signals["claim_p_yes"] = round(yes_probability(self.llm, messages), 4)
+        attempt.mark("verify_ms")
 
     def _fitting(self, attempt: Attempt, as_of: str) -> list[tuple[list[ChatMessage], int]]:
         """The check's and the answer's prompts with their sizes. The lowest-ranked passages
@@ -148,6 +180,28 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
         return attempt.refused(reason)
     by_n = {p.n: p for p in attempt.passages}
     citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
+    if language.yes_no_question(attempt.question):
+        found = claim(attempt.question, checked, attempt.passages)
+        problem = claim_problem(found, attempt.signals.get("claim_p_yes"))
+        if problem == "plan":
+            planned = [(n, s) for n, s in found.evidence if language.plan_only(s)]
+            known = " ".join(with_markers(s, [n]) for n, s in planned)
+            cited_n = {n for n, _ in planned}
+            return attempt.partial(
+                known,
+                [Citation.of(p) for p in attempt.passages if p.n in cited_n],
+                "the articles report a plan, not its outcome",
+            )
+        if problem:
+            return attempt.refused(problem)
+        if found.verdict == "no" and not found.fact:
+            # a bare "No, <the claim> did not …" says nothing the passages hold: give the
+            # passage sentence that contradicts the claim, in its own words
+            n, window = found.basis
+            text = f"No. {with_markers(window, [n])}"
+            return attempt.answer(text, [Citation.of(by_n[n])], [])
+    elif problem := not_an_answer(attempt.question, checked):
+        return attempt.refused(problem)
     if attempt.signals["plan_only"]:
         # in the articles' words: a reply may retell a plan as what happened
         known = evidence_text(checked)

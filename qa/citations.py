@@ -7,8 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from index.chunking import sentence_spans
-from index.words import CLAIM_STOPWORDS, NUMBER_WORDS
+from index.language import CLAIM_STOPWORDS, NUMBER_WORDS, TITLES, WORD, sentence_spans
 
 from .types import Passage
 
@@ -17,12 +16,11 @@ _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\]
 # The prompt's passage header echoed back ("Passage [2] (CNN, 2022-07-18, "Title"): …").
 _HEADER_ECHO = re.compile(r"^passages?\s*(?:\[\d+\]\s*)*(?:\([^)]*\)\s*)?:?\s*", re.I)
 _ENDS_WITH_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$")
-_WORD = re.compile(r"[\w$%£€]+(?:[.,'’]\w+)*", re.UNICODE)
 
 
 def content_words(text: str) -> set[str]:
     words = set()
-    for w in _WORD.findall(text.lower()):
+    for w in WORD.findall(text.lower()):
         w = re.sub(r"['’]s$", "", w.strip("'’")).replace(",", "")  # Brazil's: brazil
         if w and w not in CLAIM_STOPWORDS and (len(w) > 1 or w.isdigit()):
             words.add(w[:-1] if len(w) > 3 and w.endswith("s") else w)
@@ -69,15 +67,16 @@ def _norm_key(word: str) -> str:
     return word.replace(",", "").rstrip("%") if word[:1].isdigit() else word
 
 
-def key_terms(sentence: str) -> set[str]:
+def key_terms(sentence: str, *, mid_sentence: bool = False) -> set[str]:
     """What a claim stands on: names (capitalised words after a sentence's first word, the
     first word when the next is capitalised too, as in "Anna Richardson led …", and
     acronyms), numbers and dates (months and weekdays are names), lowercased and without
-    possessives or dots ("U.S." is "us")."""
+    possessives or dots ("U.S." is "us"). `mid_sentence`: the text continues a sentence
+    (what follows "No,"), so its first word is read like any other."""
     terms = set()
     words = [m.group(0).rstrip(".") for m in _KEY.finditer(MARKER.sub(" ", sentence))]
     for i, word in enumerate(words):
-        leads_name = i == 0 and len(words) > 1 and words[1][0].isupper()
+        leads_name = mid_sentence or (i == 0 and len(words) > 1 and words[1][0].isupper())
         for part in word.split("-") if not word[0].isdigit() else [word]:
             if not part:
                 continue
@@ -86,6 +85,33 @@ def key_terms(sentence: str) -> set[str]:
             if part[0].isdigit() or (name and part.lower() not in CLAIM_STOPWORDS):
                 terms.add(_norm_key(part))
     return terms - {""}
+
+
+# every pair of adjacent capitalised words, overlapping ("President Joe Biden": both pairs)
+_NAME_PAIR = re.compile(r"\b(?=([A-Z][a-z][\w'’-]*)\s+([A-Z][a-z][\w'’-]*)\b)")
+
+
+def full_names(sentence: str, question: str = "") -> list[tuple[str, str]]:
+    """Pairs of capitalised words that stand together as one name ("Sanae Takaichi"), titles
+    and the question's own phrases left out: a claim that names a person by a full name must
+    find that name whole in a passage, not its first and last names in different places."""
+    out = []
+    text = MARKER.sub(" ", sentence)
+    for m in _NAME_PAIR.finditer(text):
+        first, last = m.group(1), m.group(2)
+        if {_norm_key(first), _norm_key(last)} & (TITLES | CLAIM_STOPWORDS):
+            continue
+        if re.search(rf"\b{re.escape(first)}\s+{re.escape(last)}\b", question):
+            continue
+        out.append((_norm_key(first), _norm_key(last)))
+    return out
+
+
+def _name_in(pair: tuple[str, str], text: str) -> bool:
+    """The name stands whole in the text, perhaps with a middle initial ("Donald J. Trump")."""
+    first, last = (re.escape(w) for w in pair)
+    text = text.lower().replace("’", "'")
+    return bool(re.search(rf"\b{first}\s+(?:[a-z]\.\s+)?{last}", text))
 
 
 def text_terms(text: str) -> set[str]:
@@ -164,7 +190,7 @@ def enforce_citations(
             said = _HEADER_ECHO.sub("", said).strip(" ,;")
             said = said[:1].upper() + said[1:]
         bare = MARKER.sub("", _PASSAGE_REF.sub(" ", said)).strip()
-        words = {w.lower() for w in _WORD.findall(bare)}
+        words = {w.lower() for w in WORD.findall(bare)}
         if not words or _META.match(bare) or words <= _ABOUT_PROMPT:
             continue
         scores = {n: support(bare, text, question) for n, text in by_n.items()}
@@ -172,7 +198,10 @@ def enforce_citations(
         claimed = claimed_terms(bare, asked)
         n_key += len(claimed)
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
-        if missing_terms(claimed, terms.values()):
+        names = full_names(bare, question)
+        if missing_terms(claimed, terms.values()) or any(
+            not any(_name_in(pair, text) for text in by_n.values()) for pair in names
+        ):
             removed.append(bare)
             continue
         ns = [n for n in marked if scores[n] >= min_support]
@@ -182,7 +211,7 @@ def enforce_citations(
         ns = _holding(claimed, ns, scores, terms)
         if not any(scores[n] >= min_support for n in ns):
             unsupported.append(bare)
-        sentences.append(_with_markers(bare, ns))
+        sentences.append(with_markers(bare, ns))
         bare_sentences.append(bare)
         evidence.append(_best_sentence(bare, ns, by_n, question))
         cited.extend(n for n in ns if n not in cited)
@@ -206,7 +235,7 @@ def evidence_text(checked: CheckedAnswer) -> str:
     """The passages' own sentences the reply stands on, each cited: what the articles say,
     in their words."""
     said = dict.fromkeys((n, text) for n, text in checked.evidence if text)
-    return " ".join(_with_markers(text, [n]) for n, text in said)
+    return " ".join(with_markers(text, [n]) for n, text in said)
 
 
 def _best_sentence(
@@ -264,7 +293,7 @@ def _markers_before_stop(m: re.Match) -> str:
     return " " + "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(2))) + m.group(1)
 
 
-def _with_markers(sentence: str, ns: Sequence[int]) -> str:
+def with_markers(sentence: str, ns: Sequence[int]) -> str:
     if not ns:
         return sentence
     tail = "".join(f"[{n}]" for n in ns)

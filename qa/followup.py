@@ -7,10 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import Stemmer
 from llama_index.core.llms import LLM
 
-from index.words import STOPWORDS
+from index.language import QUESTION_WORD, STOPWORDS, stems
 
 from .citations import MARKER
 from .llm import chat, reply
@@ -29,17 +28,22 @@ def needs_context(question: str) -> bool:
     return bool(_CUES.search(question.strip())) or len(question.split()) <= 3
 
 
-_QUESTION_WORD = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 _WHAT_ABOUT = re.compile(r"^(?:and |but |so )?(?:what|how) about\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
-_STEMMER = Stemmer.Stemmer("english")
 
 
-def rewrite_problem(follow_up: str, rewritten: str) -> str:
+_POINTS_BACK = re.compile(
+    r"\b(?:he|she|it|they|them|him|his|her|hers|its|their|theirs|this|that|these|those)\b",
+    re.IGNORECASE,
+)
+
+
+def rewrite_problem(follow_up: str, rewritten: str, context: str = "") -> str:
     """Why a rewrite cannot stand in for the follow-up ("" when it can): it must add to the
     follow-up, be a question, keep the follow-up's question word ("what about …" borrows the
     earlier one), its names and numbers, and the other words it asks about ("day" in "And on
-    what day?")."""
+    what day?"); and where the follow-up points back ("he", "it"), name what it points to
+    with a word of the conversation (`context`: the last turn's question and answer)."""
     if not rewritten:
         return "empty"
     if " ".join(rewritten.lower().split()) == " ".join(follow_up.lower().split()):
@@ -47,13 +51,16 @@ def rewrite_problem(follow_up: str, rewritten: str) -> str:
     if not rewritten.rstrip().endswith("?"):
         return "not a question"
     if not _WHAT_ABOUT.match(follow_up.strip()):
-        asked = _QUESTION_WORD.search(follow_up)
+        asked = QUESTION_WORD.search(follow_up)
         if asked and not re.search(rf"\b{asked.group(1)}\b", rewritten, re.IGNORECASE):
             return f"lost the question word {asked.group(1).lower()!r}"
     if missing := _names(follow_up) - _names(rewritten):
         return f"lost {', '.join(sorted(missing))}"
     if missing := _content(follow_up) - _content(rewritten):
         return f"lost {', '.join(sorted(missing))}"
+    if context and _POINTS_BACK.search(follow_up):
+        if not (_content(rewritten) - _content(follow_up)) & _content(context):
+            return "lost the subject"  # "he" left as it was, or replaced by a stranger
     return ""
 
 
@@ -61,7 +68,7 @@ def _content(text: str) -> set[str]:
     """Stems of the words a question asks about: not stopwords, cues or question words."""
     words = [w.lower() for w in _WORD.findall(text)]
     kept = [w for w in words if w not in STOPWORDS and not _CUES.fullmatch(w)]
-    return set(_STEMMER.stemWords(kept))
+    return stems(kept)
 
 
 class QuestionRewriter:
@@ -82,7 +89,7 @@ class QuestionRewriter:
         # the answer's system prompt goes first, so the model's cached prefix stays valid
         messages = chat(("system", self.prompts.render("system.j2")), ("user", user))
         rewritten = _clean(reply(self.llm, messages, max_tokens=self.max_tokens, stop=["\n"]))
-        if rewrite_problem(question, rewritten):
+        if rewrite_problem(question, rewritten, " ".join(map(str, turns[-1][:2]))):
             # the model answered, or dropped what the follow-up asks: search with both questions
             return f'{question} (follow-up to: "{turns[-1][0]}")'
         return rewritten

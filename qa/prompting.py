@@ -9,6 +9,8 @@ from importlib import resources
 import jinja2
 from llama_index.core.base.llms.types import ChatMessage
 
+from index.language import yes_no_question
+
 from .llm import chat
 from .types import Passage
 
@@ -90,10 +92,19 @@ class Prompts:
     def render(self, name: str, **values) -> str:
         if "passages" in values:
             values["articles"] = articles(values["passages"])
+        if "question" in values:
+            values.setdefault("yes_no", yes_no_question(values["question"]))
         return self.env.get_template(name).render(**values).strip()
 
     def messages(
         self, step: str, question: str, passages: Sequence[Passage], today: str = ""
     ) -> list[ChatMessage]:
         user = self.render(f"{step}.j2", question=question, passages=passages, today=today)
+        return chat(("system", self.render("system.j2")), ("user", user))
+
+    def verify_messages(
+        self, question: str, evidence: Sequence[str], today: str = ""
+    ) -> list[ChatMessage]:
+        """Whether the evidence sentences alone answer a yes/no question with yes."""
+        user = self.render("verify.j2", question=question, evidence=evidence, today=today)
         return chat(("system", self.render("system.j2")), ("user", user))

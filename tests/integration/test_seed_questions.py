@@ -1,7 +1,12 @@
 """The seed article's questions, answered by the real model (greedy, deterministic)."""
 
+from dataclasses import replace
+
+import pytest
+
 from index.types import Article
 from qa.llm import chat, reply
+from tests.integration.conftest import _seed
 
 
 def test_busan_question_answers_and_cites_busan(real):
@@ -121,3 +126,51 @@ def test_the_model_is_let_go_when_a_reader_stops_early(real):
     del abandoned  # dropped without a close: CPython closes it at once
     assert not real.llm._lock.locked()
     assert reply(real.llm, messages, max_tokens=5)  # and the next reader gets the model
+
+
+# Questions whose outcome the seed article cannot know (it was written before the meeting),
+# in the forms a reader asks them; each must be refused or answered with the plan only.
+OUTCOME_QUESTIONS = [
+    "What was the outcome of the Busan meeting?",
+    "Did Trump and Xi reach a trade deal in Busan?",
+    "Did Trump and Xi agree to cut tariffs at their meeting?",
+    "Has the U.S. lifted the 155% tariff threat?",
+]
+
+
+@pytest.fixture(params=["dated", "undated"])
+def seed_dating(real, request):
+    """The seed article as the shared index has it (dated 2025-10-25), or added again without
+    a date, as a plain `newsdesk add file.txt` adds it; the dated one is put back after."""
+    dated, origin = _seed()
+    if request.param == "undated":
+        real.ingestor.add(replace(dated, published_at=""), origin)
+    try:
+        yield request.param
+    finally:
+        if request.param == "undated":
+            real.ingestor.add(dated, origin)
+
+
+@pytest.mark.parametrize("question", OUTCOME_QUESTIONS)
+def test_an_outcome_the_article_cannot_know_is_never_reported(real, seed_dating, question):
+    answer = real.answerer.ask(question)
+    print(f"{seed_dating} {question!r}: {answer.answer!r} ({answer.refusal_reason})")
+    assert answer.refused, (seed_dating, answer.answer, answer.signals)
+    if answer.citations:  # a partial answer: the plan, dated only when the article is
+        lead = "As of 25 October 2025, the articles" if seed_dating == "dated" else "The articles"
+        assert answer.answer.startswith(f"{lead} report only what was planned or expected")
+
+
+@pytest.mark.parametrize(
+    "question, verdict",
+    [
+        ("Did the White House rule out a meeting with Kim Jong Un?", "yes"),
+        ("Is Sanae Takaichi Japan's new prime minister?", "yes"),
+    ],
+)
+def test_a_yes_the_article_states_is_given(real, seed_dating, question, verdict):
+    answer = real.answerer.ask(question)
+    print(f"{seed_dating} {question!r}: {answer.answer!r} ({answer.refusal_reason})")
+    assert not answer.refused, (seed_dating, answer.refusal_reason, answer.signals)
+    assert answer.answer.lower().startswith(verdict) and answer.citations

@@ -160,3 +160,21 @@ def test_a_passage_named_in_words_is_a_citation_and_talk_of_passages_is_dropped(
     assert checked.removed == ["This was announced by USA Today."]  # no passage names it
     echoed = enforce_citations("Passage [1]: Volodymyr Zelensky was named.", passages)
     assert echoed.text == "Volodymyr Zelensky was named [1]."  # an echoed header is not
+
+
+def test_a_full_name_must_stand_whole_in_a_passage():
+    from qa.citations import enforce_citations
+    from qa.types import Passage
+
+    text = (
+        "Finance minister Jan Kowalski resigned on Monday. His successor, Piotr Nowak, "
+        "was sworn in on Tuesday."
+    )
+    p = Passage(1, "c", "a", "T", "", "", "", text, 0, len(text), 0.6)
+    q = "Who is the new finance minister?"
+    borrowed = enforce_citations("Jan Nowak is the new finance minister [1].", [p], 0.5, q)
+    assert borrowed.removed and not borrowed.sentences
+    right = enforce_citations("Piotr Nowak is the new finance minister [1].", [p], 0.5, q)
+    assert right.sentences and not right.removed
+    titled = enforce_citations("Finance Minister Piotr Nowak was sworn in [1].", [p], 0.5, q)
+    assert titled.sentences

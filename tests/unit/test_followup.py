@@ -98,3 +98,19 @@ def test_a_follow_ups_earlier_citations_compete_in_its_ranking(container, llm):
     assert "meet" not in alone  # "day" alone finds the ferries
     assert "meet" in helped  # the earlier citation competes with them
     assert earlier_passages("Who won the 2022 World Cup final in Qatar?", turns) == []
+
+
+@pytest.mark.parametrize(
+    ("rewritten", "problem"),
+    [
+        ("Which company was Ramesh Balwani a top executive for?", ""),
+        ("Which company was he a top executive for, exactly?", "lost the subject"),
+        ("Which company was Elizabeth Holmes a top executive for?", "lost the subject"),
+    ],
+)
+def test_a_rewrite_names_what_the_follow_up_points_back_to(rewritten, problem):
+    from qa.followup import rewrite_problem
+
+    context = "Who is Ramesh Balwani? Balwani was convicted of fraud on Thursday [1]."
+    follow_up = "Which company was he a top executive for?"
+    assert rewrite_problem(follow_up, rewritten, context) == problem

@@ -14,7 +14,12 @@ P = Passage(1, "c", "a", "Title", "Outlet", "2025-01-02", "", "Body text.", 0, 1
 )
 def test_every_template_renders(name):
     text = Prompts().render(
-        name, question="Q?", passages=[P], today="2025-01-03", turns=[("Q0?", "A0.")]
+        name,
+        question="Q?",
+        passages=[P],
+        today="2025-01-03",
+        turns=[("Q0?", "A0.")],
+        evidence=["E [1]."],
     )
     assert text.strip()
 

@@ -1,0 +1,110 @@
+"""A reply that restates the question, lacks the asked-for slot, or says yes or no without
+evidence that carries it, is not given as an answer."""
+
+from qa.citations import enforce_citations
+from qa.entailment import claim, claim_problem, not_an_answer
+from qa.types import Passage
+
+
+def _p(n, text, date="2025-10-25"):
+    return Passage(n, f"c{n}", f"a{n}", "T", "Wire", date, "", text, 0, len(text), 0.6)
+
+
+RETAIL = [_p(1, "The retailer Joann said it is closing all its stores after its bankruptcy.")]
+TALKS = [
+    _p(
+        1,
+        "Trump is expected to meet Xi in Busan on Thursday. Officials say an interim deal "
+        "could involve partial tariff relief.",
+    )
+]
+CUP = [_p(1, "Argentina beat France on penalties to win the World Cup final in Qatar.")]
+
+
+def _checked(reply, passages, question):
+    return enforce_citations(reply, passages, 0.5, question)
+
+
+def test_a_reply_that_restates_the_question_is_not_an_answer():
+    q = "Which retailer is closing all its stores?"
+    bad = _checked("The retailer announced it is closing all its stores [1].", RETAIL, q)
+    assert "restates" in not_an_answer(q, bad)
+    good = _checked("Joann is closing all its stores [1].", RETAIL, q)
+    assert not_an_answer(q, good) == ""
+
+
+def test_a_reply_without_the_asked_for_number_is_not_an_answer():
+    passages = [_p(1, "Police arrested about 1,000 people during the protests in Tehran.")]
+    q = "How many people were arrested during the protests?"
+    bad = _checked("Police arrested people during the protests in Tehran [1].", passages, q)
+    assert "no number" in not_an_answer(q, bad)
+    good = _checked("About 1,000 people were arrested [1].", passages, q)
+    assert not_an_answer(q, good) == ""
+
+
+def test_yes_to_a_plan_is_a_plan():
+    q = "Did Trump and Xi reach a trade deal in Busan?"
+    c = claim(q, _checked("Yes, Trump and Xi reached a trade deal in Busan [1].", TALKS, q), TALKS)
+    assert c.plan and claim_problem(c, 0.99) == "plan"
+    c = claim(q, _checked("No, Trump and Xi did not reach a trade deal [1].", TALKS, q), TALKS)
+    assert claim_problem(c, 0.01) == "plan"
+
+
+def test_yes_needs_a_sentence_that_states_the_claim_and_the_verifier():
+    q = "Did Argentina win the World Cup final?"
+    c = claim(q, _checked("Yes, Argentina won the World Cup final [1].", CUP, q), CUP)
+    assert c.states and not c.negated
+    assert claim_problem(c, 0.95) == ""
+    assert "does not confirm" in claim_problem(c, 0.4)
+
+
+def test_no_needs_a_fact_of_its_own_or_a_negation():
+    q = "Did France win the World Cup final?"
+    bare = claim(q, _checked("No, France did not win the World Cup final [1].", CUP, q), CUP)
+    assert claim_problem(bare, 0.05) == "no passage sentence contradicts the claim"
+    # the words of the claim are all there (France lost): only the verifier sees the roles
+    yes = claim(q, _checked("Yes, France won the World Cup final [1].", CUP, q), CUP)
+    assert "does not confirm" in claim_problem(yes, 0.2)
+    fact = claim(q, _checked("No, Argentina won the World Cup final [1].", CUP, q), CUP)
+    assert fact.fact and claim_problem(fact, 0.05) == ""
+    assert "does not contradict" in claim_problem(fact, 0.9)
+
+
+def test_no_stands_on_a_negation_in_the_passage():
+    passages = [_p(1, "The White House ruled out a meeting of Trump and Kim Jong Un on this trip.")]
+    q = "Will Trump meet Kim Jong Un on this trip?"
+    c = claim(q, _checked("No, the White House ruled out a meeting [1].", passages, q), passages)
+    assert c.states and c.negated and claim_problem(c, 0.1) == ""
+
+
+def test_a_sentence_with_another_name_contradicts_the_claim():
+    passages = [_p(1, "New York has agreed to pay $26 million to two men wrongly convicted.")]
+    q = "Did Chicago agree to pay $26 million to two men wrongly convicted?"
+    c = claim(q, _checked("No, Chicago did not agree to pay them [1].", passages, q), passages)
+    assert c.contrast and not c.fact and claim_problem(c, 0.1) == ""
+    assert c.basis == (1, passages[0].text)
+
+
+def test_a_reply_without_yes_or_no_says_what_its_polarity_says():
+    q = "Did Argentina win the World Cup final?"
+    c = claim(q, _checked("Argentina won the World Cup final [1].", CUP, q), CUP)
+    assert c.verdict == "yes" and claim_problem(c, 0.9) == ""
+    c = claim(q, _checked("Argentina did not lose the final [1].", CUP, q), CUP)
+    assert c.verdict == "no"
+
+
+def test_a_reply_to_another_question_is_not_an_answer():
+    passages = [
+        _p(
+            1,
+            "Ukraine has lost most of its wind farms to the war. More than five million "
+            "Ukrainians have fled the country as refugees since the invasion began.",
+        )
+    ]
+    q = "What share of Ukraine's wind farms has been destroyed?"
+    off = _checked("More than five million Ukrainians have fled as refugees [1].", passages, q)
+    assert "another question" in not_an_answer(q, off)
+    on = _checked("Ukraine has lost most of its wind farms [1].", passages, q)
+    assert not_an_answer(q, on) == ""
+    short = _checked("Most of them [1].", passages, q)
+    assert "another question" not in not_an_answer(q, short)
