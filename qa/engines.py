@@ -70,7 +70,7 @@ class FollowUpChatEngine(BaseChatEngine):
     """A conversation: each follow-up is rewritten into a standalone question with the
     turns so far (the app's rewriting), then answered like a query. The metadata say which
     question was searched for. `stream_chat` delivers the checked answer: citations are
-    enforced before any of it is given out (the app streams drafts itself)."""
+    enforced before any of it is given out. `answers` keeps each turn's checked answer."""
 
     def __init__(self, answerer: Answerer, rewriter: QuestionRewriter, as_of: str = "") -> None:
         self.answerer = answerer
@@ -78,6 +78,7 @@ class FollowUpChatEngine(BaseChatEngine):
         self.as_of = as_of
         self._turns: list[tuple] = []  # (standalone question, answer, cited chunk ids)
         self._history: list[ChatMessage] = []
+        self.answers: list[Answer] = []
 
     @property
     def chat_history(self) -> list[ChatMessage]:
@@ -86,6 +87,7 @@ class FollowUpChatEngine(BaseChatEngine):
     def reset(self) -> None:
         self._turns.clear()
         self._history.clear()
+        self.answers.clear()
 
     def chat(
         self, message: str, chat_history: list[ChatMessage] | None = None
@@ -96,6 +98,7 @@ class FollowUpChatEngine(BaseChatEngine):
         also = earlier_passages(message, self._turns)
         answer = self.answerer.ask(standalone, as_of=self.as_of, also=also)
         self._turns.append(answer.turn(standalone))
+        self.answers.append(answer)
         self._history += [
             ChatMessage(role=MessageRole.USER, content=message),
             ChatMessage(role=MessageRole.ASSISTANT, content=answer.answer),

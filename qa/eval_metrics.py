@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from index.words import NUMBER_WORDS, STOPWORDS
+from index.language import NUMBER_WORDS, STOPWORDS, verdict
 
 from .citations import MARKER, cited_sentences, support
 
@@ -56,6 +56,10 @@ def answer_matches(text: str, golds: Iterable[str]) -> bool:
     got_set = set(got)
     for gold in golds:
         want = normalise(gold)
+        if want in (["yes"], ["no"]):  # a yes/no question: the reply's verdict, not a word
+            if verdict(text) == want[0]:
+                return True
+            continue
         if _contains(got, want):
             return True
         content = [w for w in want if w not in STOPWORDS]
@@ -210,5 +214,8 @@ def summarise_followups(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "rewrite_success": _mean([float(r["rewrite_ok"]) for r in records]),
         "accuracy": _mean([float(r["correct"]) for r in records]),
         "refused": _mean([float(r["refused"]) for r in records]),
+        "citation_precision": _mean(
+            [float(v) for r in records for v in r.get("citation_verdicts") or []]
+        ),
         "searched": how,
     }

@@ -25,7 +25,7 @@ from .eval_metrics import (
 )
 from .followup import QuestionRewriter
 from .retrieval import Retriever
-from .types import Passage
+from .types import Answer, Passage
 
 
 class EvalSetError(QAError):
@@ -135,32 +135,32 @@ class Evaluation:
         self.rewriter = rewriter
 
     def conversation(self, case: FollowUp) -> dict[str, Any]:
-        """The two turns through the chat engine (the app's rewriting and ranking)."""
+        """The two turns through the chat engine (the app's rewriting and ranking). The
+        follow-up's record holds what a question's does (signals, reply, passages), so that
+        the refusal model is fitted on follow-ups too."""
         assert self.answerer is not None and self.rewriter is not None
         engine = FollowUpChatEngine(self.answerer, self.rewriter, as_of=case.question_date)
         engine.chat(case.first)
         t0 = time.perf_counter()
         reply = engine.chat(case.followup)
-        metadata = reply.metadata or {}
-        searched = str(metadata["question"])
-        refused = bool(metadata["refused"])
+        latency = (time.perf_counter() - t0) * 1000
+        searched = str((reply.metadata or {})["question"])
         how = "as asked" if searched == case.followup else "rewritten"
         if searched.startswith(f"{case.followup} (follow-up to:"):
             how = "fallback"
-        return {
+        record: dict[str, Any] = {
             "id": case.id,
             "first": case.first,
             "followup": case.followup,
             "searched": searched,
             "how": how,
             "rewrite_ok": holds_expected(searched, case.expect),
-            "answer": reply.response,
-            "refused": refused,
-            "refusal_reason": str(metadata.get("refusal_reason", "")),
-            "correct": not refused and answer_matches(str(reply.response), case.answers),
-            "golds": list(case.answers),
-            "latency_ms": round((time.perf_counter() - t0) * 1000, 1),
+            "question": searched,
+            "question_date": case.question_date,
+            "answerable": True,
         }
+        record.update(_answered(engine.answers[-1], case.answers, (), True, latency))
+        return record
 
     def one(self, q: EvalQuestion) -> dict[str, Any]:
         ranked = self.retriever.passages(q.question, RANK_DEPTH * 3, q.question_date)
@@ -183,37 +183,45 @@ class Evaluation:
         t0 = time.perf_counter()
         answer = self.answerer.ask(q.question, as_of=q.question_date)
         latency = (time.perf_counter() - t0) * 1000
-        cited = {c.n: c.passage for c in answer.citations}
-        record.update(
-            answer_in_context=_in_context(q, answer.passages),
-            answer=answer.answer,
-            refused=answer.refused,
-            refusal_reason=answer.refusal_reason,
-            golds=list(q.answers),
-            correct=q.answerable
-            and not answer.refused
-            and answer_matches(answer.answer, q.answers),
-            choice=None if answer.refused else nearest_choice(answer.answer, q.choices),
-            correct_choice=q.answerable
-            and not answer.refused
-            and choice_correct(answer.answer, q.choices, q.answers),
-            citation_verdicts=[]
-            if answer.refused
-            else citation_precision(answer.answer, cited, q.answers),
-            cited_article_ids=[c.article_id for c in answer.citations],
-            passage_article_ids=[p.article_id for p in answer.passages],
-            signals=answer.signals,
-            reply=answer.reply,
-            choices=list(q.choices),
-            passages=[
-                {k: getattr(p, k) for k in ("n", "article_id", "published_at", "score", "text")}
-                for p in answer.passages
-            ],
-            latency_ms=round(latency, 1),
-            prompt_tokens=answer.prompt_tokens,
-            completion_tokens=answer.completion_tokens,
-        )
+        record.update(_answered(answer, q.answers, q.choices, q.answerable, latency))
+        record["answer_in_context"] = _in_context(q, answer.passages)
         return record
+
+
+def _answered(
+    answer: Answer,
+    golds: Sequence[str],
+    choices: Sequence[str],
+    answerable: bool,
+    latency_ms: float,
+) -> dict[str, Any]:
+    """What a record keeps of an answer: the scores, and what `fit-refusal` replays."""
+    cited = {c.n: c.passage for c in answer.citations}
+    given = answerable and not answer.refused
+    return {
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "refusal_reason": answer.refusal_reason,
+        "golds": list(golds),
+        "correct": given and answer_matches(answer.answer, golds),
+        "choice": None if answer.refused else nearest_choice(answer.answer, choices),
+        "correct_choice": given and choice_correct(answer.answer, choices, golds),
+        "citation_verdicts": []
+        if answer.refused
+        else citation_precision(answer.answer, cited, golds),
+        "cited_article_ids": [c.article_id for c in answer.citations],
+        "passage_article_ids": [p.article_id for p in answer.passages],
+        "signals": answer.signals,
+        "reply": answer.reply,
+        "choices": list(choices),
+        "passages": [
+            {k: getattr(p, k) for k in ("n", "article_id", "published_at", "score", "text")}
+            for p in answer.passages
+        ],
+        "latency_ms": round(latency_ms, 1),
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+    }
 
 
 def _in_context(q: EvalQuestion, passages: Sequence[Passage]) -> bool:

@@ -218,7 +218,8 @@ def _print(summary: dict) -> None:
 def fit_refusal(ctx, records, out, folds, l2, rows):
     """Fit the refusal model on an eval run's records, by k-fold cross-validation.
 
-    RECORDS: the --json of `newsdesk eval --set refusal_line=0` (every reply written).
+    RECORDS: the --json of `newsdesk eval --set refusal_line=0` (every reply written), its
+    questions' and its follow-ups' records alike.
     Prints each fold (fitted on the others, measured on it), their mean and all out-of-fold
     decisions together; then fits on every record and writes the model with --out."""
     from qa.fitting import cases, cross_validate, fit
@@ -227,7 +228,8 @@ def fit_refusal(ctx, records, out, folds, l2, rows):
     settings: Settings = state["settings"]
     try:
         data = json.loads(records.read_text(encoding="utf-8"))
-        per_question = data["per_question"]
+        # follow-ups' answers are fitted on too: a conversation is how the chat asks
+        per_question = data["per_question"] + (data.get("per_followup") or [])
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise click.ClickException(f"{records}: not the JSON of `newsdesk eval` ({exc})") from None
     policy = Container(settings).answer_policy
