@@ -170,8 +170,8 @@ ASKS_OUTCOME = re.compile(
 )
 
 NEGATION = re.compile(
-    r"\b(?:not|no|never|neither|nor|none|nothing|without|failed to|fails to|refused to"
-    r"|declined to|denied|ruled out)\b|n['’]t\b",
+    r"\b(?:not|no|never|neither|nor|none|nothing|without|fail(?:s|ed)? to|refus(?:e|es|ed) to"
+    r"|declin(?:e|es|ed) to|den(?:y|ies|ied)|rul(?:e|es|ed|ing) out)\b|n['’]t\b",
     re.IGNORECASE,
 )
 

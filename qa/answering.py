@@ -14,7 +14,7 @@ from index import language
 
 from .citations import CheckedAnswer, enforce_citations, evidence_text, with_markers
 from .dates import long_date, time_sensitive
-from .entailment import NOT_AN_ANSWER, claim, claim_problem, not_an_answer
+from .entailment import NOT_AN_ANSWER, claim, not_an_answer, settle
 from .errors import QuestionError
 from .llm import count_tokens, pieces, reply, yes_probability
 from .prompting import Prompts
@@ -94,7 +94,10 @@ class Answerer:
         if not attempt.passages:
             yield Done(attempt.refused("no passage to read"))
             return
-        if self.policy.refusal.hopeless(attempt.signals):
+        # a yes/no question's check reads as the claim's truth, not the passages' relevance:
+        # its reply is always written, and judged by `settle`
+        yes_no = language.yes_no_question(question)
+        if not yes_no and self.policy.refusal.hopeless(attempt.signals):
             attempt.note_best(self.policy.refusal)
             yield Done(attempt.refused("no relevant passage"))
             return
@@ -104,7 +107,7 @@ class Answerer:
         attempt.signals["p_yes"] = p_yes
         attempt.completion_tokens = 1
         attempt.mark("check_ms")
-        if self.policy.refusal.hopeless(attempt.signals):
+        if not yes_no and self.policy.refusal.hopeless(attempt.signals):
             attempt.note_best(self.policy.refusal)
             reason = f"the model judged the passages do not answer (p={p_yes:.2f})"
             yield Done(attempt.refused(reason))
@@ -119,9 +122,8 @@ class Answerer:
         yield Done(self._checked(attempt, "".join(text), as_of))
 
     def _checked(self, attempt: Attempt, text: str, as_of: str) -> Answer:
-        """The judged answer; a yes or no is first put to the verifier, and a reply that does
-        not answer the question gets one focused retry."""
-        self._verify(attempt, text, as_of)
+        """The judged answer; a reply that does not answer the question gets one focused
+        retry."""
         answer = judge(attempt, text, self.policy)
         if not answer.refusal_reason.startswith(NOT_AN_ANSWER):
             return answer
@@ -130,22 +132,6 @@ class Answerer:
         attempt.signals["retried"] = 1.0
         attempt.mark("retry_ms")
         return judge(attempt, retried, self.policy)
-
-    def _verify(self, attempt: Attempt, text: str, as_of: str) -> None:
-        """For a yes/no question whose reply stands on a passage sentence: the model's
-        P(yes) for the question asked of that evidence alone (signal `claim_p_yes`)."""
-        if not language.yes_no_question(attempt.question):
-            return
-        checked = enforce_citations(
-            text, attempt.passages, self.policy.min_support, attempt.question
-        )
-        found = claim(attempt.question, checked, attempt.passages)
-        if claim_problem(found, None):
-            return  # refused or partial whatever the verifier says
-        evidence = [with_markers(s, [n]) for n, s in found.evidence]
-        messages = self.prompts.verify_messages(attempt.question, evidence, as_of)
-        attempt.signals["claim_p_yes"] = round(yes_probability(self.llm, messages), 4)
-        attempt.mark("verify_ms")
 
     def _fitting(self, attempt: Attempt, as_of: str) -> list[tuple[list[ChatMessage], int]]:
         """The check's and the answer's prompts with their sizes. The lowest-ranked passages
@@ -175,32 +161,17 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
     attempt.signals.update(signals_after(attempt.question, checked))
     decision = policy.refusal.decide(attempt.signals)
     attempt.signals.update(score=round(decision.score, 4), margin=round(decision.margin, 2))
-    reason = _refusal_reason(checked)
+    yes_no = language.yes_no_question(attempt.question)
+    # a yes or no is judged against the passage sentences by `settle`, not by the words of
+    # the reply ("won" for the passage's "victory")
+    reason = _refusal_reason(checked, need_support=not yes_no)
     if reason:
         return attempt.refused(reason)
+    if yes_no:
+        return _yes_no(attempt, checked)
     by_n = {p.n: p for p in attempt.passages}
     citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
-    if language.yes_no_question(attempt.question):
-        found = claim(attempt.question, checked, attempt.passages)
-        problem = claim_problem(found, attempt.signals.get("claim_p_yes"))
-        if problem == "plan":
-            planned = [(n, s) for n, s in found.evidence if language.plan_only(s)]
-            known = " ".join(with_markers(s, [n]) for n, s in planned)
-            cited_n = {n for n, _ in planned}
-            return attempt.partial(
-                known,
-                [Citation.of(p) for p in attempt.passages if p.n in cited_n],
-                "the articles report a plan, not its outcome",
-            )
-        if problem:
-            return attempt.refused(problem)
-        if found.verdict == "no" and not found.fact:
-            # a bare "No, <the claim> did not …" says nothing the passages hold: give the
-            # passage sentence that contradicts the claim, in its own words
-            n, window = found.basis
-            text = f"No. {with_markers(window, [n])}"
-            return attempt.answer(text, [Citation.of(by_n[n])], [])
-    elif problem := not_an_answer(attempt.question, checked):
+    if problem := not_an_answer(attempt.question, checked):
         return attempt.refused(problem)
     if attempt.signals["plan_only"]:
         # in the articles' words: a reply may retell a plan as what happened
@@ -217,6 +188,33 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
     return attempt.answer(checked.text, citations, checked.unsupported)
 
 
+def _yes_no(attempt: Attempt, checked: CheckedAnswer) -> Answer:
+    """A yes/no question's answer: given when the reply, the passages and the model's check
+    agree (`settle`), with the decision's margin, as "Yes." or "No." and the passage
+    sentence that shows it, in its own words (or the reply's own fact, for a no that gives
+    one); the plan when the articles only plan the outcome asked about; else a refusal."""
+    found = claim(attempt.question, checked, attempt.passages)
+    settled = settle(found, attempt.signals["p_yes"])
+    attempt.signals.update(margin=round(settled.margin, 2))
+    by_n = {p.n: p for p in attempt.passages}
+    if settled.problem == "plan":
+        planned: list[tuple[int, str]] = []
+        for n, w in [*(e for e in found.evidence[:2] if language.plan_only(e[1])), found.basis]:
+            if w and not any(w in x or x in w for _, x in planned):  # windows overlap
+                planned.append((n, w))
+        known = " ".join(with_markers(w, [n]) for n, w in planned[:2])
+        cited = [Citation.of(by_n[n]) for n in dict.fromkeys(n for n, _ in planned)]
+        return attempt.partial(known, cited, "the articles report a plan, not its outcome")
+    if settled.problem:
+        return attempt.refused(settled.problem)
+    if found.verdict == "no" and found.fact:
+        cited = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
+        return attempt.answer(checked.text, cited, checked.unsupported)
+    n, window = found.basis
+    verdict = found.verdict.capitalize()
+    return attempt.answer(f"{verdict}. {with_markers(window, [n])}", [Citation.of(by_n[n])], [])
+
+
 def partial_text(known: str, citations: Sequence[Citation]) -> str:
     """What the articles do report, dated, when they hold only the plan the question asks
     the outcome of."""
@@ -227,7 +225,7 @@ def partial_text(known: str, citations: Sequence[Citation]) -> str:
     )
 
 
-def _refusal_reason(checked: CheckedAnswer) -> str:
+def _refusal_reason(checked: CheckedAnswer, need_support: bool = True) -> str:
     """Why a reply cannot be given whatever the evidence says; "" when it may."""
     if checked.removed and not checked.sentences:
         return "the reply names what no passage holds"
@@ -235,7 +233,7 @@ def _refusal_reason(checked: CheckedAnswer) -> str:
         return "the model gave no answer"
     if any(_NOT_FOUND.search(s) for s in checked.sentences):
         return "the model said the passages do not answer"
-    if len(checked.unsupported) == len(checked.sentences):
+    if need_support and len(checked.unsupported) == len(checked.sentences):
         return "no sentence of the reply is supported by a passage"
     return ""
 

@@ -59,8 +59,7 @@ def _attempt(record: Mapping[str, Any]) -> Attempt:
     attempt = Attempt(str(record["question"]), str(record.get("question_date") or ""))
     attempt.passages = _passages(record)
     signals = record.get("signals") or {}
-    known = ("top_similarity", "similarity_gap", "p_yes", "claim_p_yes")
-    attempt.signals = {k: float(signals[k]) for k in known if k in signals}
+    attempt.signals = {k: float(signals[k]) for k in ("top_similarity", "similarity_gap", "p_yes")}
     return attempt
 
 

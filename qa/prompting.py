@@ -101,10 +101,3 @@ class Prompts:
     ) -> list[ChatMessage]:
         user = self.render(f"{step}.j2", question=question, passages=passages, today=today)
         return chat(("system", self.render("system.j2")), ("user", user))
-
-    def verify_messages(
-        self, question: str, evidence: Sequence[str], today: str = ""
-    ) -> list[ChatMessage]:
-        """Whether the evidence sentences alone answer a yes/no question with yes."""
-        user = self.render("verify.j2", question=question, evidence=evidence, today=today)
-        return chat(("system", self.render("system.j2")), ("user", user))

@@ -200,3 +200,60 @@ def test_signals_and_the_score_are_reported(answerer, llm):
     )
     assert answer.signals["score"] > 0.5 and answer.signals["margin"] > 0
     assert answer.reply == "The bridge cost 40 million euros [1]."
+
+
+def test_a_reply_that_restates_the_question_gets_one_retry(answerer, llm):
+    llm.replies = [
+        "The river bridge did cost [1].",  # restates the question
+        "40 million euros [1].",
+    ]
+    answer = answerer.ask("How much did the river bridge cost?")
+    assert not answer.refused and "40 million euros" in answer.answer
+    assert answer.signals["retried"] == 1.0 and "retry_ms" in answer.timings
+    assert "only what the question asks for" in llm.prompts[-1][-1]["content"]
+
+
+def test_a_reply_that_restates_it_twice_is_refused(answerer, llm):
+    llm.replies = ["The river bridge did cost [1].", "The bridge cost [1]."]
+    answer = answerer.ask("How much did the river bridge cost?")
+    assert answer.refused and "does not answer the question" in answer.refusal_reason
+    assert "don't say" in answer.answer
+
+
+def test_a_true_claim_is_answered_yes_with_the_passage_sentence(answerer, llm):
+    llm.yes = 0.97
+    llm.replies = ["Yes, the river bridge opened on Saturday in Lowtown [1]."]
+    answer = answerer.ask("Did the new river bridge open in Lowtown?")
+    assert not answer.refused, answer.refusal_reason
+    assert answer.answer == "Yes. The new river bridge opened on Saturday in Lowtown [1]."
+    assert answer.signals["margin"] > 1
+
+
+def test_a_false_claim_is_answered_no_with_what_the_passage_says(answerer, llm):
+    llm.yes = 0.08  # the model's check doubts the claim
+    llm.replies = ["No, the river bridge did not open in Hightown [1]."]
+    answer = answerer.ask("Did the new river bridge open in Hightown?")
+    assert not answer.refused, answer.refusal_reason
+    assert answer.answer == "No. The new river bridge opened on Saturday in Lowtown [1]."
+    assert [c.article_id for c in answer.citations] == [BRIDGE.id]
+
+
+def test_a_yes_the_check_doubts_is_not_given(answerer, llm):
+    llm.yes = 0.6  # between the lines: the passages do not settle it
+    llm.replies = ["Yes, the river bridge opened in Lowtown [1]."]
+    answer = answerer.ask("Did the new river bridge open in Lowtown?")
+    assert answer.refused and "doubts" in answer.refusal_reason
+
+
+def test_whether_a_planned_event_happened_is_the_plan_whatever_the_reply(container, llm):
+    container.ingestor.add(SUMMIT)
+    for reply, p_yes in (
+        ("Yes, the meeting settled the fishing dispute [1].", 0.95),
+        ("No, the meeting did not settle the fishing dispute [1].", 0.1),
+    ):
+        llm.yes = p_yes
+        llm.replies = [reply]
+        answer = container.answerer.ask("Did the Portvale meeting settle the fishing dispute?")
+        assert answer.refused and answer.refusal_reason.startswith("the articles report a plan")
+        assert answer.answer.startswith("As of 27 October 2025, the articles report only")
+        assert "is expected to settle the fishing dispute" in answer.answer

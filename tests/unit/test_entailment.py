@@ -2,7 +2,7 @@
 evidence that carries it, is not given as an answer."""
 
 from qa.citations import enforce_citations
-from qa.entailment import claim, claim_problem, not_an_answer
+from qa.entailment import NO_LINE, YES_LINE, claim, not_an_answer, settle
 from qa.types import Passage
 
 
@@ -45,50 +45,54 @@ def test_a_reply_without_the_asked_for_number_is_not_an_answer():
 def test_yes_to_a_plan_is_a_plan():
     q = "Did Trump and Xi reach a trade deal in Busan?"
     c = claim(q, _checked("Yes, Trump and Xi reached a trade deal in Busan [1].", TALKS, q), TALKS)
-    assert c.plan and claim_problem(c, 0.99) == "plan"
+    assert c.plan and settle(c, 0.99).problem == "plan"
     c = claim(q, _checked("No, Trump and Xi did not reach a trade deal [1].", TALKS, q), TALKS)
-    assert claim_problem(c, 0.01) == "plan"
+    assert settle(c, 0.01).problem == "plan"
 
 
-def test_yes_needs_a_sentence_that_states_the_claim_and_the_verifier():
+def test_yes_needs_a_sentence_that_states_the_claim_and_a_confident_check():
     q = "Did Argentina win the World Cup final?"
     c = claim(q, _checked("Yes, Argentina won the World Cup final [1].", CUP, q), CUP)
-    assert c.states and not c.negated
-    assert claim_problem(c, 0.95) == ""
-    assert "does not confirm" in claim_problem(c, 0.4)
+    assert c.states and not c.negated and c.basis == (1, CUP[0].text)
+    assert settle(c, 0.97).problem == "" and settle(c, 0.97).margin > 0
+    doubt = settle(c, YES_LINE - 0.1)
+    assert "doubts" in doubt.problem and doubt.margin < 0
+    q = "Did Argentina win the Euro final?"  # a name no sentence holds with the rest
+    c = claim(q, _checked("Yes, Argentina won the final [1].", CUP, q), CUP)
+    assert not c.states and "states" in settle(c, 0.99).problem
 
 
-def test_no_needs_a_fact_of_its_own_or_a_negation():
+def test_no_needs_a_fact_of_its_own_a_contradicting_sentence_or_a_negation():
     q = "Did France win the World Cup final?"
     bare = claim(q, _checked("No, France did not win the World Cup final [1].", CUP, q), CUP)
-    assert claim_problem(bare, 0.05) == "no passage sentence contradicts the claim"
-    # the words of the claim are all there (France lost): only the verifier sees the roles
+    assert settle(bare, 0.05).problem == "no passage sentence contradicts the claim"
+    # the words of the claim are all there (France lost): only the model's check sees roles
     yes = claim(q, _checked("Yes, France won the World Cup final [1].", CUP, q), CUP)
-    assert "does not confirm" in claim_problem(yes, 0.2)
+    assert "doubts" in settle(yes, 0.2).problem
     fact = claim(q, _checked("No, Argentina won the World Cup final [1].", CUP, q), CUP)
-    assert fact.fact and claim_problem(fact, 0.05) == ""
-    assert "does not contradict" in claim_problem(fact, 0.9)
+    assert fact.fact and settle(fact, 0.05).problem == ""
+    assert "does not doubt" in settle(fact, NO_LINE + 0.2).problem
 
 
-def test_no_stands_on_a_negation_in_the_passage():
-    passages = [_p(1, "The White House ruled out a meeting of Trump and Kim Jong Un on this trip.")]
-    q = "Will Trump meet Kim Jong Un on this trip?"
-    c = claim(q, _checked("No, the White House ruled out a meeting [1].", passages, q), passages)
-    assert c.states and c.negated and claim_problem(c, 0.1) == ""
+def test_no_stands_on_a_negation_of_the_whole_claim():
+    passages = [_p(1, "The White House ruled out a meeting of Trump and Kim on this trip.")]
+    q = "Will Trump have a meeting with Kim on this trip?"
+    c = claim(q, _checked("No, there is no meeting planned [1].", passages, q), passages)
+    assert c.states and c.negated and settle(c, 0.1).problem == ""
 
 
 def test_a_sentence_with_another_name_contradicts_the_claim():
     passages = [_p(1, "New York has agreed to pay $26 million to two men wrongly convicted.")]
     q = "Did Chicago agree to pay $26 million to two men wrongly convicted?"
     c = claim(q, _checked("No, Chicago did not agree to pay them [1].", passages, q), passages)
-    assert c.contrast and not c.fact and claim_problem(c, 0.1) == ""
+    assert c.contrast and not c.fact and settle(c, 0.1).problem == ""
     assert c.basis == (1, passages[0].text)
 
 
 def test_a_reply_without_yes_or_no_says_what_its_polarity_says():
     q = "Did Argentina win the World Cup final?"
     c = claim(q, _checked("Argentina won the World Cup final [1].", CUP, q), CUP)
-    assert c.verdict == "yes" and claim_problem(c, 0.9) == ""
+    assert c.verdict == "yes" and settle(c, 0.95).problem == ""
     c = claim(q, _checked("Argentina did not lose the final [1].", CUP, q), CUP)
     assert c.verdict == "no"
 

@@ -19,7 +19,6 @@ def test_every_template_renders(name):
         passages=[P],
         today="2025-01-03",
         turns=[("Q0?", "A0.")],
-        evidence=["E [1]."],
     )
     assert text.strip()
 
