@@ -152,12 +152,12 @@ MODAL = re.compile(
 )
 _MAY = re.compile(r"\bmay\b")  # lowercase: "May" is also a month
 
-# Words that report what came of something.
+# Words that report what came of something (not "if approved", not "to be held").
 OUTCOME = re.compile(
-    r"\b(?:won|lost|beat|defeated|agreed|approved|rejected|voted|signed|decided|ruled|reached"
+    r"(?<!if )(?<!to be )\b(?:won|lost|beat|defeated|agreed|approved|rejected|voted|signed|decided|ruled|reached"
     r"|ended|concluded|passed|elected|resulted|finished|completed|opened|closed"
     r"|launched|landed|died|killed|arrested|charged|convicted|sentenced|resigned|struck|sealed"
-    r"|secured|met|(?<!to be )held|took place|happened|occurred)\b",
+    r"|secured|met|held|took place|happened|occurred)\b",
     re.IGNORECASE,
 )
 

@@ -47,6 +47,8 @@ def test_sentences_do_not_end_at_abbreviations(text, expected):
         "A deal was possible, officials said.",
         "The company plans to seek approval by the end of the year.",
         "Deliveries may start in late 2023.",
+        "If approved, the vaccine will be the first against RSV.",
+        "The summit is to be held in Busan.",
     ],
 )
 def test_plans_and_possibilities_are_plans(sentence):
