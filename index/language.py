@@ -154,8 +154,8 @@ _MAY = re.compile(r"\bmay\b")  # lowercase: "May" is also a month
 
 # Words that report what came of something (not "if approved", not "to be held").
 OUTCOME = re.compile(
-    r"(?<!if )(?<!to be )\b(?:won|lost|beat|defeated|agreed|approved|rejected|voted|signed|decided|ruled|reached"
-    r"|ended|concluded|passed|elected|resulted|finished|completed|opened|closed"
+    r"(?<!if )(?<!to be )\b(?:won|lost|beat|defeated|agreed|approved|rejected|voted|signed"
+    r"|decided|ruled|reached|ended|concluded|passed|elected|resulted|finished|completed|opened|closed"
     r"|launched|landed|died|killed|arrested|charged|convicted|sentenced|resigned|struck|sealed"
     r"|secured|met|held|took place|happened|occurred)\b",
     re.IGNORECASE,
