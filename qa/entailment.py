@@ -59,25 +59,7 @@ def not_an_answer(question: str, checked: CheckedAnswer) -> str:
     added_text = " ".join(_added_tokens(question, checked))
     if not language.holds_slot(slot, added_text):
         return f"{NOT_AN_ANSWER}: it gives no {slot}"
-    if _elsewhere(question, checked):
-        return f"{NOT_AN_ANSWER}: it answers another question"
     return ""
-
-
-# A reply of this many content words that shares none with a question asking about this many
-# (beyond its names) answers another question; "the outcome of the meeting" asks too little
-# to tell ("they agreed to settle the dispute" answers it).
-OFF_TOPIC_WORDS = 4
-OFF_TOPIC_ASKED = 3
-
-
-def _elsewhere(question: str, checked: CheckedAnswer) -> bool:
-    """A reply of some length that shares none of the words the question asks about beyond
-    its names ("What share of its wind farms was destroyed?" answered with refugees)."""
-    asked = language.content_stems(question) - language.stems(key_terms(question))
-    said = set().union(*(language.content_stems(x) for x in checked.sentences))
-    said -= language.stems(key_terms(question))
-    return len(asked) >= OFF_TOPIC_ASKED and len(said) >= OFF_TOPIC_WORDS and not asked & said
 
 
 def _added_tokens(question: str, checked: CheckedAnswer) -> list[str]:
