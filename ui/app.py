@@ -23,7 +23,7 @@ from .container import Container
 from .render import (
     CSS,
     answer_html,
-    checking_html,
+    draft_html,
     error_html,
     inert,
     rewrite_html,
@@ -93,9 +93,9 @@ class ChatService:
         streamed = ""
         for event in self.container.answerer.stream(standalone, also=also, as_of=as_of):
             match event:
-                case Delta(text):  # the draft stays unseen: progress only
+                case Delta(text):  # a marked draft, struck through, until the check is done
                     streamed += text
-                    content = note + checking_html(len(streamed.split()))
+                    content = note + draft_html(streamed)
                     history[-1] = {"role": "assistant", "content": content}
                     yield history, "", turns
                 case Done(answer):

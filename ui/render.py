@@ -45,11 +45,13 @@ def marked_up(text: str) -> str:
     return "".join(out)
 
 
-def checking_html(words: int) -> str:
-    """While the model writes: progress only. No claim is shown before it is checked."""
+def draft_html(text: str) -> str:
+    """The reply as the model writes it, under a label that says it is an unchecked draft
+    (struck through, greyed): the checked answer replaces it. Inert text only."""
     return (
-        f'<div class="nd-checking">Writing the answer ({words} words so far); it is shown '
-        "once every sentence is checked against the passage it cites.</div>"
+        '<div class="nd-draft"><div class="nd-draft-label">Draft, being checked: not the '
+        "answer; sentences no passage supports will be removed</div>"
+        f'<div class="nd-streaming"><s>{inert(text)}</s></div></div>'
     )
 
 

@@ -67,10 +67,17 @@ def test_no_full_article_when_the_passage_no_longer_matches_the_text():
 
 
 def test_markdown_in_model_text_stays_text():
-    from ui.render import inert
+    from ui.render import draft_html, inert
 
     evil = "See ![x](http://127.0.0.1:9/leak?d=1) and [click](javascript:alert(1)) **now**"
-    for out in (answer_html(answer(evil + " [1].")), inert(evil)):
+    for out in (answer_html(answer(evil + " [1].")), draft_html(evil), inert(evil)):
         assert "![" not in out and "](" not in out and "**" not in out
         assert "&#33;&#91;x&#93;&#40;http" in out  # shown as typed, never an image or a link
     assert '<a class="nd-marker" href="#nd-mark-1">[1]</a>' in answer_html(answer(evil + " [1]."))
+
+
+def test_a_draft_is_marked_as_unchecked():
+    from ui.render import draft_html
+
+    out = draft_html("Warner Bros [1]. Discovery shelved it")
+    assert "Draft, being checked: not the answer" in out and "<s>" in out
