@@ -107,11 +107,15 @@ def full_names(sentence: str, question: str = "") -> list[tuple[str, str]]:
     return out
 
 
-def _name_in(pair: tuple[str, str], text: str) -> bool:
-    """The name stands whole in the text, perhaps with a middle initial ("Donald J. Trump")."""
+def _name_in(pair: tuple[str, str], lowered: str) -> bool:
+    """The name stands whole in the text (`_lowered`), perhaps with a middle initial
+    ("Donald J. Trump")."""
     first, last = (re.escape(w) for w in pair)
-    text = text.lower().replace("’", "'")
-    return bool(re.search(rf"\b{first}\s+(?:[a-z]\.\s+)?{last}", text))
+    return bool(re.search(rf"\b{first}\s+(?:[a-z]\.\s+)?{last}", lowered))
+
+
+def _lowered(text: str) -> str:
+    return text.lower().replace("’", "'")
 
 
 def text_terms(text: str) -> set[str]:
@@ -181,6 +185,7 @@ def enforce_citations(
     n_key = n_key_cited = 0
     by_n = {p.n: p.text for p in passages}
     terms = {n: text_terms(text) for n, text in by_n.items()}
+    lowered = [_lowered(text) for text in by_n.values()]  # where full names are looked up
     asked = text_terms(question)
     evidence: list[tuple[int, str]] = []
     for start, end, _ in sentence_spans(answer):
@@ -200,7 +205,7 @@ def enforce_citations(
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
         names = full_names(bare, question)
         if missing_terms(claimed, terms.values()) or any(
-            not any(_name_in(pair, text) for text in by_n.values()) for pair in names
+            not any(_name_in(pair, text) for text in lowered) for pair in names
         ):
             removed.append(bare)
             continue

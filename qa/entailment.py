@@ -91,17 +91,18 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     scored = []
     for p in passages:
         for window in _windows(p.text):
-            held = claim_stems & language.content_stems(window)
+            window_stems = language.content_stems(window)
+            held = claim_stems & window_stems
             share = len(held) / len(claim_stems) if claim_stems else 0.0
             # an article's year is a name it holds ("the 2022 World Series" in a 2022 story)
             terms = text_terms(window) | {p.published_at[:4]}
-            scored.append((share, p.n, window, terms))
+            scored.append((share, p.n, window, terms, window_stems))
     scored.sort(key=lambda t: -t[0])
-    top = [(n, w) for share, n, w, _ in scored[:3] if share > 0]
+    top = [(n, w) for share, n, w, _, _ in scored[:3] if share > 0]
     states = negated = contrast = False
     basis = (0, "")
     q_negated = language.negated(question)
-    for share, n, window, terms in scored[:5]:
+    for share, n, window, terms, window_stems in scored[:5]:
         missing = missing_terms(names, [terms])
         if not missing and share >= STATES_SHARE:
             # a negation counts only where the window holds the whole claim
@@ -110,7 +111,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
             break
         if missing and event and not contrast:
             other = key_terms(window, mid_sentence=True) - asked
-            event_share = len(event & language.content_stems(window)) / len(event)
+            event_share = len(event & window_stems) / len(event)
             if other and event_share >= EVENT_SHARE:
                 contrast, basis = True, (n, window)
     plan = False
@@ -153,7 +154,7 @@ def settle(c: Claim, p_yes: float) -> Settled:
     """The reply's yes or no stands when the reply, the passage sentences and the model's
     P(yes) agree; an outcome asked of an article that only plans it is a partial answer."""
     if c.plan:
-        return Settled("plan", (0.5 - p_yes) / P_NOISE if c.verdict == "no" else 0.0)
+        return Settled("plan", (NO_LINE - p_yes) / P_NOISE if c.verdict == "no" else 0.0)
     if c.verdict == "yes":
         margin = (p_yes - YES_LINE) / P_NOISE
         if not c.states or c.negated:
