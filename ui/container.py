@@ -130,6 +130,7 @@ class Container:
         limits = FetchLimits(
             max_bytes=s.max_file_bytes,
             timeout=s.fetch_timeout,
+            read_timeout=s.fetch_read_timeout,
             budget_bytes=int(s.fetch_budget_mb * 1e6),
             max_fetches=s.fetch_max_requests,
             allow_private=s.fetch_private,

@@ -156,6 +156,12 @@ class Settings(BaseModel):
     fetch_timeout: float = Field(
         20.0, gt=0, le=600, description="Seconds one whole fetch of a page or feed may take."
     )
+    fetch_read_timeout: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="Seconds one added address may take in all (a feed and its item pages).",
+    )
     fetch_budget_mb: float = Field(
         50.0, gt=0, description="MB one added address may fetch (a feed and its item pages)."
     )

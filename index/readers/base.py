@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from collections.abc import Callable, Iterator
@@ -64,8 +65,41 @@ def register(
     return add
 
 
+# a page's or feed's own declaration of its encoding, in its first bytes (bounded patterns)
+_DECLARED = re.compile(
+    rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})["']"""
+    rb"""|<meta[^>]{0,300}?charset\s*=\s*["']?([A-Za-z0-9_.:-]{1,40})""",
+    re.IGNORECASE,
+)
+# legacy encodings a page or feed may declare and be decoded with; others (UTF-7 and the like)
+# stay refused. Latin-1 and ASCII are read as windows-1252, as browsers read them.
+_LEGACY = {
+    "latin-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    **{f"cp{n}": f"cp{n}" for n in range(1250, 1259)},
+    **{f"iso8859-{n}": f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)},
+    **{n: n for n in ("koi8-r", "koi8-u", "mac-roman", "shift_jis", "euc_jp", "gb2312")},
+    **{n: n for n in ("gbk", "gb18030", "big5", "euc_kr", "cp932", "cp949", "cp950")},
+}
+
+
+def declared_encoding(data: bytes) -> str:
+    """The legacy encoding the bytes declare for themselves (XML declaration or HTML meta),
+    as a codec name; "" when none, or not one that is decoded."""
+    m = _DECLARED.search(data[:2048])
+    if not m:
+        return ""
+    try:
+        name = codecs.lookup((m[1] or m[2]).decode("ascii")).name
+    except LookupError:
+        return ""
+    return _LEGACY.get(name, "")
+
+
 def decode_bytes(data: bytes, origin: str) -> str:
-    """Strict UTF-8 (a BOM allowed; UTF-16 with a BOM too); a clear error for anything else."""
+    """Strict UTF-8 (a BOM allowed; UTF-16 with a BOM too), or the legacy encoding a page or
+    feed declares for itself; a clear error for anything else."""
     if not data.strip():
         raise ReadError(origin, "the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -81,6 +115,8 @@ def decode_bytes(data: bytes, origin: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if legacy := declared_encoding(data):
+            return data.decode(legacy, errors="replace")
         line = data[: exc.start].count(b"\n") + 1
         raise ReadError(
             origin,

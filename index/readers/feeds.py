@@ -1,4 +1,6 @@
-"""RSS 2.0 and Atom feeds: one article per item, with its title, link, date and outlet."""
+"""RSS 2.0, RSS 1.0 (RDF) and Atom feeds: one article per item, with its title, link, date
+and outlet. A feed that declares XML entities (which can expand a small feed into a huge text) is
+refused: feeds have no need of them."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ from .base import (
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+RSS1 = "{http://purl.org/rss/1.0/}"
+DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)\b")
 TEASER_CHARS = 300  # an item's own text shorter than this is replaced by its linked page
@@ -62,15 +67,23 @@ class FeedItem:
 def read_feed(data: bytes, source: Source) -> Iterator[ReadResult]:
     """Articles of a feed. An item whose own text is a teaser is replaced by its linked page
     when the source can fetch pages (a failed fetch keeps the feed text)."""
-    decode_bytes(data, source.origin)  # the same checks for empty, binary and encoding
-    try:
-        root = ET.fromstring(data)
+    text = decode_bytes(data, source.origin)  # the same checks for empty, binary, encoding
+    if _ENTITY.search(data):
+        yield ReadResult(source.origin, error="refused: the feed declares XML entities")
+        return
+    try:  # parsed from the decoded text, whatever encoding the feed declares
+        parser = ET.XMLParser(encoding="utf-8")
+        parser.feed(text.encode("utf-8"))
+        root = parser.close()
     except ET.ParseError as exc:
         yield ReadResult(source.origin, error=f"not a valid RSS/Atom feed: {exc}")
         return
     if root.tag == f"{ATOM}feed":
         outlet = _text(root.find(f"{ATOM}title"))
         items = [_atom_item(e) for e in root.iter(f"{ATOM}entry")]
+    elif root.find(f"{RSS1}channel") is not None or root.find(f"{RSS1}item") is not None:
+        outlet = _text(root.find(f"{RSS1}channel/{RSS1}title"))
+        items = [_rss1_item(e) for e in root.iter(f"{RSS1}item")]
     else:
         channel = root.find("channel")
         outlet = _text(channel.find("title")) if channel is not None else ""
@@ -88,14 +101,15 @@ def read_feed(data: bytes, source: Source) -> Iterator[ReadResult]:
 
 def _article(item: FeedItem, outlet: str, where: str, source: Source) -> Article:
     text = html_to_text(item.body)
+    page_error = ""
     if len(text) < TEASER_CHARS and item.link and source.page_reader is not None:
         try:
             page = source.page_reader(item.link)
             text = page.text if len(page.text) > len(text) else text
-        except ReadError:
-            pass
+        except ReadError as exc:  # the feed's own text stays
+            page_error = f" (its page: {exc.reason})"
     if not text:
-        raise ReadError(where, "the item has no text")
+        raise ReadError(where, "the item has no text" + page_error)
     published = parse_date(item.when)
     return Article(
         title=item.title or title_from_text(text),
@@ -135,6 +149,14 @@ def _rss_item(item: ET.Element) -> FeedItem:
     return FeedItem(
         _text(item.find("title")), _text(item.find("link")), _text(item.find("pubDate")), body
     )
+
+
+def _rss1_item(item: ET.Element) -> FeedItem:
+    body = _text(item.find(CONTENT)) or _text(item.find(f"{RSS1}description"))
+    link = _text(item.find(f"{RSS1}link")) or item.get(
+        "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about", ""
+    )
+    return FeedItem(_text(item.find(f"{RSS1}title")), link, _text(item.find(DC_DATE)), body)
 
 
 def _atom_item(entry: ET.Element) -> FeedItem:

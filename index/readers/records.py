@@ -13,6 +13,10 @@ from .base import ReadResult, Source, decode_bytes, normalise_date, register, ti
 
 _KNOWN_FIELDS = {"id", "title", "source", "published_at", "url", "text"}
 _TOO_DEEP = "the JSON is nested too deeply to be an article"
+# other fields are kept as metadata within these bounds; the rest are dropped
+MAX_EXTRA_FIELDS = 20
+MAX_EXTRA_NAME = 64
+MAX_EXTRA_CHARS = 500
 
 
 @register("json", (".json",))
@@ -62,7 +66,7 @@ def article_from_record(record: Any, origin: str) -> Article:
         if not _scalar(record.get(name)) and record.get(name) is not None:
             kind = type(record[name]).__name__
             raise ReadError(origin, f"'{name}' must be a string or a number, not a JSON {kind}")
-    extra = {k: v for k, v in record.items() if k not in _KNOWN_FIELDS and _scalar(v)}
+    extra = _extra(record)
     return Article(
         title=str(record.get("title") or "").strip() or title_from_text(text),
         text=text.strip(),
@@ -72,6 +76,19 @@ def article_from_record(record: Any, origin: str) -> Article:
         article_id=str(record.get("id") or "").strip(),
         extra=extra,
     )
+
+
+def _extra(record: dict[str, Any]) -> dict[str, Any]:
+    """The record's other scalar fields, at most MAX_EXTRA_FIELDS of them, names and text
+    shortened: a record's metadata is read by every library listing."""
+    extra: dict[str, Any] = {}
+    for key, value in record.items():
+        if len(extra) >= MAX_EXTRA_FIELDS:
+            break
+        if key in _KNOWN_FIELDS or not _scalar(value) or len(key) > MAX_EXTRA_NAME:
+            continue
+        extra[key] = value[:MAX_EXTRA_CHARS] if isinstance(value, str) else value
+    return extra
 
 
 def _scalar(value: Any) -> bool:

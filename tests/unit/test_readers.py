@@ -176,3 +176,71 @@ def test_utf16_text_with_or_without_a_byte_order_mark(tmp_path, encoding):
     (result,) = read_file(path, 10**6)
     assert result.article.title == "Harbour news"
     assert result.article.text == "The ferry resumed on Monday."
+
+
+def test_pages_and_feeds_that_declare_a_legacy_encoding_are_decoded(tmp_path):
+    text = "Le café a ouvert à Paris, dit le maire, et il sert du thé “chaud”. " * 4
+    feed = (
+        '<?xml version="1.0" encoding="windows-1252"?><rss version="2.0"><channel>'
+        f"<title>Le Monde</title><item><title>Café</title><description>{text}</description>"
+        "</item></channel></rss>"
+    )
+    (tmp_path / "wire.rss").write_bytes(feed.encode("cp1252"))
+    page = (
+        '<html><head><meta charset="ISO-8859-1"><title>Thé</title></head><body><article>'
+        f"<p>{text}</p></article></body></html>"
+    )
+    latin = page.replace("“", '"').replace("”", '"').encode("latin-1")
+    (tmp_path / "page.html").write_bytes(latin)
+    (item,) = read_file(tmp_path / "wire.rss", 10**6)
+    assert item.article.title == "Café" and "“chaud”" in item.article.text
+    (html,) = read_file(tmp_path / "page.html", 10**6)
+    assert html.article and "Le café a ouvert à Paris" in html.article.text
+    # a plain file declares nothing: still one clear line
+    (tmp_path / "plain.txt").write_bytes("Titre\nLe café".encode("latin-1"))
+    (plain,) = read_file(tmp_path / "plain.txt", 10**6)
+    assert "save the file as UTF-8" in plain.error
+    # an encoding declared but not a legacy text encoding stays refused
+    (tmp_path / "seven.rss").write_bytes(feed.replace("windows-1252", "utf-7").encode("cp1252"))
+    (seven,) = read_file(tmp_path / "seven.rss", 10**6)
+    assert "not valid UTF-8" in seven.error
+
+
+def test_rss_1_0_feeds_yield_their_items(tmp_path):
+    rdf = """<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+ xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://example.org/"><title>RDF Wire</title></channel>
+<item rdf:about="https://example.org/a"><title>Harbour reopens</title>
+<link>https://example.org/a</link><dc:date>2025-02-03T10:00:00Z</dc:date>
+<description>The harbour reopened on Monday after the storm.</description></item>
+</rdf:RDF>"""
+    (tmp_path / "wire.rss").write_text(rdf)
+    (item,) = read_file(tmp_path / "wire.rss", 10**6)
+    a = item.article
+    assert a.title == "Harbour reopens" and a.source == "RDF Wire"
+    assert a.published_at == "2025-02-03" and a.url == "https://example.org/a"
+
+
+def test_a_feed_that_declares_entities_is_refused(tmp_path):
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + "x" * 1000 + '">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        "<rss><channel><item><title>t</title><description>&b;&b;&b;</description>"
+        "</item></channel></rss>"
+    )
+    (tmp_path / "bomb.rss").write_text(bomb)
+    (result,) = read_file(tmp_path / "bomb.rss", 10**6)
+    assert result.error == "refused: the feed declares XML entities"
+
+
+def test_extra_fields_of_a_record_are_bounded(tmp_path):
+    from index.readers.records import MAX_EXTRA_CHARS, MAX_EXTRA_FIELDS
+
+    record = {"title": "T", "text": "Body text.", "long": "y" * 100_000, "k" * 500: "v"}
+    record.update({f"field{i}": i for i in range(1000)})
+    (tmp_path / "a.json").write_text(json.dumps(record))
+    (result,) = read_file(tmp_path / "a.json", 10**7)
+    extra = result.article.extra
+    assert len(extra) == MAX_EXTRA_FIELDS and len(extra["long"]) == MAX_EXTRA_CHARS
+    assert "k" * 500 not in extra
