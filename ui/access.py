@@ -1,4 +1,5 @@
-"""Who may write (add, upload, fetch, delete) and who may read, as the operator set it.
+"""Who may write (add, upload, fetch, delete) and who may read, as the operator set it, and
+which host names the server answers to.
 
 Credentials are compared in constant time and never logged or shown."""
 
@@ -6,7 +7,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .settings import Settings, SettingsError
 
@@ -72,3 +75,63 @@ class Access:
         if username is not None and username in self.users:
             return True
         return bool(self.write_token) and _same(key or "", self.write_token)
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header or an Origin, without port, scheme or trailing dot."""
+    value = header.strip().lower()
+    value = value.split("://", 1)[1] if "://" in value else value
+    if value.startswith("["):
+        return value[1 : value.find("]")] if "]" in value else ""
+    name, _, port = value.rpartition(":")
+    return (name if name and port.isdigit() else value).rstrip(".")
+
+
+class HostGuard:
+    """ASGI middleware, before Gradio sees a request: the Host must be one of this server's
+    names (localhost, any IP address, or a name the operator allowed), and a write from a
+    browser (a POST with an Origin) must come from a page of such a name.
+
+    A page on attacker.example whose name the attacker points at 127.0.0.1 (DNS rebinding)
+    sends `Host: attacker.example`; a page of another site sends its own Origin. A browser
+    sends an IP address as the Host only when the user typed it, so IP addresses stay
+    allowed, as servers bound to 0.0.0.0 are reached that way."""
+
+    def __init__(self, app: Any, names: Iterable[str]) -> None:
+        self.app = app
+        self.names = {host_name(n) for n in names if n.strip()} | {"localhost"}
+        self.any = "*" in self.names
+
+    def allowed(self, name: str) -> bool:
+        if self.any or name in self.names:
+            return True
+        try:
+            ipaddress.ip_address(name.split("%")[0])
+        except ValueError:
+            return False
+        return True
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        problem = ""
+        if not self.allowed(host_name(headers.get(b"host", ""))):
+            problem = "this server does not answer to that host name (NEWSDESK_ALLOWED_HOSTS)"
+        elif scope.get("method", "GET") not in ("GET", "HEAD", "OPTIONS") and (
+            (origin := headers.get(b"origin")) and not self.allowed(host_name(origin))
+        ):
+            problem = "a write from a page of another site is refused"
+        if not problem:
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        body = (problem + "\n").encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403 if "write" in problem else 400,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from index.errors import ReadError
 from index.ingest import AddOutcome, Overrides
@@ -18,7 +19,7 @@ from qa.errors import QAError
 from qa.followup import earlier_passages
 from qa.types import Answer, Delta, Done
 
-from .access import Access
+from .access import Access, HostGuard
 from .container import Container
 from .render import (
     CSS,
@@ -382,9 +383,12 @@ def serve(container: Container, host: str, port: int) -> None:
     service = ChatService(container, access)
     container.answerer  # load the model before the first question  # noqa: B018
     app = build_app(service)
+    names = [host, *s.allowed_hosts.split(",")]
     app.queue(default_concurrency_limit=4, max_size=s.queue_size).launch(
         server_name=host,
         server_port=port,
+        share=False,  # never a public tunnel, whatever GRADIO_SHARE says
+        app_kwargs={"middleware": [Middleware(HostGuard, names=names)]},
         show_error=False,  # exceptions stay in the server log; the page says "Error"
         css=CSS,
         auth=access.login if access.users else None,

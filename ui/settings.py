@@ -174,6 +174,13 @@ class Settings(BaseModel):
         "use); refused by default.",
     )
     host: str = Field("127.0.0.1", description="Address the chat server listens on.")
+    allowed_hosts: str = Field(
+        "",
+        max_length=2000,
+        description="Host names the chat server answers to besides localhost and IP addresses, "
+        "comma separated (its public name behind a reverse proxy; * for any). Other names "
+        "are refused, so a web page cannot reach a local server through DNS rebinding.",
+    )
     users: SecretStr | None = Field(
         None,
         description="name:password pairs, comma separated: the chat then needs a login, and "

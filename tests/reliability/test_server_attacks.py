@@ -92,6 +92,24 @@ def test_writes_without_the_key_are_refused(served):
     assert added.startswith("added")
 
 
+def test_a_request_for_a_foreign_host_name_is_refused(served):
+    """DNS rebinding: a page on attacker.example, its name pointed at 127.0.0.1, reaches
+    the server with `Host: attacker.example`. Main ran the write."""
+    import urllib.error
+    import urllib.request
+
+    url, _ = served
+    for path, data in (("config", None), ("gradio_api/call/add", b'{"data": []}')):
+        request = urllib.request.Request(
+            url + path, data=data, headers={"Host": "attacker.example"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 400, path
+    with urllib.request.urlopen(url + "config", timeout=30) as own:  # the server's own name
+        assert own.status == 200
+
+
 def test_internal_addresses_are_never_fetched(served, attacker):
     url, _ = served
     site, asked = attacker

@@ -61,3 +61,66 @@ def test_writes_without_the_key_change_nothing(settings, make_container, tmp_pat
     assert "write key" in service.add_files([str(upload)], "", "", "")
     assert service.delete(article_id, True, "", Request("ana")).startswith("failed")
     assert service.delete(article_id, True, "k") == "deleted 1"
+
+
+def _guarded(names):
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from ui.access import HostGuard
+
+    async def ok(request):
+        return PlainTextResponse("ran")
+
+    app = Starlette(
+        routes=[Route("/gradio_api/call/add", ok, methods=["GET", "POST"])],
+        middleware=[Middleware(HostGuard, names=names)],
+    )
+    return TestClient(app)
+
+
+def test_a_foreign_host_name_is_refused_before_the_app_sees_it():
+    client = _guarded(["127.0.0.1"])
+    for host in ("attacker.example", "attacker.example:7860", "localhost.attacker.example"):
+        r = client.post("/gradio_api/call/add", headers={"Host": host})
+        assert r.status_code == 400 and "ALLOWED_HOSTS" in r.text and r.text != "ran", host
+    for host in ("127.0.0.1:7860", "localhost:7860", "LOCALHOST.", "[::1]:7860", "10.0.0.5"):
+        assert client.post("/gradio_api/call/add", headers={"Host": host}).text == "ran", host
+
+
+def test_the_operators_names_are_allowed_and_star_allows_any():
+    named = _guarded(["0.0.0.0", "news.example.org", " "])
+    assert named.get("/gradio_api/call/add", headers={"Host": "news.example.org"}).text == "ran"
+    assert named.get("/gradio_api/call/add", headers={"Host": "other.org"}).status_code == 400
+    anyone = _guarded(["*"])
+    assert anyone.get("/gradio_api/call/add", headers={"Host": "other.org"}).text == "ran"
+
+
+def test_a_write_from_a_page_of_another_site_is_refused():
+    client = _guarded(["127.0.0.1"])
+    foreign = {"Host": "127.0.0.1:7860", "Origin": "https://attacker.example"}
+    r = client.post("/gradio_api/call/add", headers=foreign)
+    assert r.status_code == 403 and "another site" in r.text
+    assert client.get("/gradio_api/call/add", headers=foreign).text == "ran"  # reads are not
+    own = {"Host": "127.0.0.1:7860", "Origin": "http://127.0.0.1:7860"}
+    assert client.post("/gradio_api/call/add", headers=own).text == "ran"
+    sandboxed = {"Host": "127.0.0.1:7860", "Origin": "null"}
+    assert client.post("/gradio_api/call/add", headers=sandboxed).status_code == 403
+
+
+def test_serve_pins_no_share_and_guards_the_host(container, monkeypatch):
+    import gradio as gr
+
+    from ui.access import HostGuard
+    from ui.app import serve
+
+    monkeypatch.setenv("GRADIO_SHARE", "True")
+    launched = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
+    serve(container, "127.0.0.1", 7860)
+    assert launched["share"] is False
+    (guard,) = launched["app_kwargs"]["middleware"]
+    assert guard.cls is HostGuard and "127.0.0.1" in guard.kwargs["names"]
