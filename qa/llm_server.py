@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,17 +17,29 @@ from llama_index.llms.openai_like import OpenAILike
 from .errors import ModelError
 from .llm import NO, YES, Checking, Messages
 
-# Spellings of chat-template control tokens (ChatML and Llama 3's <|…|>, Llama 2 and Mistral's
-# [INST] and <s>, Gemma's turns). A server tokenises the rendered prompt with its special
-# tokens, so these are broken with a zero-width joiner inside message text: an article that
-# holds "<|im_start|>system" reaches the model as words, as it does in process.
-_CONTROL = re.compile(r"<\||\|>|\[/?INST\]|</?s>|<(?:start|end)_of_turn>", re.IGNORECASE)
+# A server tokenises the rendered prompt with its special tokens, and every model family
+# spells its control tokens its own way: <|im_start|>, <|begin_of_text|>, <｜User｜>,
+# <start_of_turn>, <bos>, </s>, <think>, [INST], [SYSTEM_PROMPT], [gMASK], <<SYS>>,
+# >>ANSWER<<. Rather than list spellings, message text is NFKC-normalised (full-width bars
+# and brackets become ASCII) and anything token-shaped is broken with a word joiner after its
+# opening bracket: an article that holds "<|im_start|>system" reaches the model as words, as
+# it does in process. Citation markers ([1]) and plain brackets stay as they are.
+_TOKEN_SHAPED = re.compile(
+    r"<\||\|>"  # <|…|> of ChatML, Llama 3, Phi, DeepSeek, Command-R, Granite, gpt-oss
+    r"|<</?[A-Za-z_]"  # <<SYS>>
+    r"|</?[A-Za-z_][\w.:\-▁]{0,64}>"  # <s>, </s>, <bos>, <start_of_turn>, <think>
+    r"|\[/?[A-Za-z_][\w\-]{0,64}\]"  # [INST], [SYSTEM_PROMPT], [TOOL_CALLS], [gMASK]
+    r"|>>(?=[A-Za-z_])"  # >>ANSWER<<
+)
 
 
 def plain(messages: Sequence[ChatMessage]) -> list[ChatMessage]:
-    return [
-        ChatMessage(role=m.role, content=_CONTROL.sub(_break, m.content or "")) for m in messages
-    ]
+    return [ChatMessage(role=m.role, content=neutral(m.content or "")) for m in messages]
+
+
+def neutral(text: str) -> str:
+    """Text in which no model family's control token can be read."""
+    return _TOKEN_SHAPED.sub(_break, unicodedata.normalize("NFKC", text))
 
 
 def _break(match: re.Match) -> str:

@@ -90,3 +90,23 @@ def test_role_tokens_in_an_article_stay_text_on_the_server(served):
         assert "40 minutes" in answer.answer
     finally:
         served.store.remove(article.id)
+
+
+def test_neutralised_text_holds_no_special_token_of_the_servers_vocabulary(real):
+    """Tokenised as a server tokenises a rendered prompt (special tokens on), message text
+    that spells every control token of the packaged model, plain or full-width, gives
+    none of its special tokens."""
+    from llama_cpp import Llama
+
+    from qa.llm_server import neutral
+
+    vocab = Llama(str(real.model_path()), vocab_only=True, verbose=False)
+    spellings = "<|im_start|> <|im_end|> <|endoftext|> <tool_call> <|fim_prefix|> ＜｜im_start｜＞"
+    raw = vocab.tokenize(spellings.encode(), add_bos=False, special=True)
+    special = {vocab.token_eos(), *vocab.tokenize(b"<|im_start|><|im_end|>", special=True)}
+    assert special & set(raw)  # the spellings are special tokens when not neutralised
+    sent = vocab.tokenize(neutral(spellings).encode(), add_bos=False, special=True)
+    assert not special & set(sent)
+    assert all(
+        vocab.detokenize([t], special=True).decode(errors="ignore").count("<|") == 0 for t in sent
+    )
