@@ -82,11 +82,7 @@ class Answerer:
         """`Delta`s of the answer text as it is generated, then `Done` with the checked answer.
         `also`: chunk ids that compete in the ranking (a follow-up's earlier citations).
         Raises QuestionError for a question too long to ask."""
-        if len(question) > self.policy.max_question_chars:
-            raise QuestionError(
-                f"the question is {len(question):,} characters long; "
-                f"at most {self.policy.max_question_chars:,} can be asked"
-            )
+        QuestionError.check_length(question, self.policy.max_question_chars)
         attempt = Attempt(question, as_of)
         attempt.passages = self.retriever.passages(question, top_k, as_of, also)
         attempt.mark("retrieve_ms")

@@ -16,6 +16,14 @@ class ModelError(QAError):
 class QuestionError(QAError):
     """A question that cannot be asked as it is (empty, or too long for the model)."""
 
+    @classmethod
+    def check_length(cls, question: str, limit: int) -> None:
+        """Raises for a question over `limit` characters, whatever path it takes."""
+        if len(question) > limit:
+            raise cls(
+                f"the question is {len(question):,} characters long; at most {limit:,} can be asked"
+            )
+
 
 class RefusalModelError(QAError):
     """A refusal model file cannot be read."""

@@ -12,7 +12,8 @@ from llama_index.core.llms import LLM
 from index.language import QUESTION_WORD, STOPWORDS, stems
 
 from .citations import MARKER
-from .llm import chat, reply
+from .errors import QuestionError
+from .llm import chat, count_tokens, reply
 from .prompting import Prompts
 
 # Words that point back into the conversation: a question with one of them (or a very short
@@ -72,27 +73,57 @@ def _content(text: str) -> set[str]:
 
 
 class QuestionRewriter:
-    """Turns a follow-up into a standalone question with the model; keeps the last turns."""
+    """Turns a follow-up into a standalone question with the model; keeps the last turns.
+    The turns come from the client (a browser session, or an API caller), so each is
+    shortened, and nothing over `max_question_chars` reaches the model or the search."""
 
-    def __init__(self, llm: LLM, prompts: Prompts, *, max_turns: int, max_tokens: int) -> None:
+    def __init__(
+        self,
+        llm: LLM,
+        prompts: Prompts,
+        *,
+        max_turns: int,
+        max_tokens: int,
+        max_question_chars: int,
+    ) -> None:
         self.llm = llm
         self.prompts = prompts
         self.max_turns = max_turns
         self.max_tokens = max_tokens
+        self.max_chars = max_question_chars
 
     def rewrite(self, question: str, turns: Sequence[Sequence[Any]]) -> str:
-        """The standalone question; the question itself when no rewrite is needed or usable."""
+        """The standalone question; the question itself when no rewrite is needed or usable.
+        Raises QuestionError for a question too long to ask."""
+        QuestionError.check_length(question, self.max_chars)
         if not turns or not needs_context(question):
             return question
-        recent = [(turn[0], _short(turn[1])) for turn in list(turns)[-self.max_turns :]]
+        recent = [
+            (_short(str(turn[0]), self.max_chars), _short(str(turn[1])))
+            for turn in list(turns)[-self.max_turns :]
+            if len(turn) >= 2
+        ]
+        if not recent:
+            return question
         user = self.prompts.render("condense.j2", question=question, turns=recent)
         # the answer's system prompt goes first, so the model's cached prefix stays valid
         messages = chat(("system", self.prompts.render("system.j2")), ("user", user))
+        earlier, last = recent[-1][0], " ".join(recent[-1])
+        if count_tokens(self.llm, messages) + self.max_tokens > self.llm.metadata.context_window:
+            return self._both(question, earlier)
         rewritten = _clean(reply(self.llm, messages, max_tokens=self.max_tokens, stop=["\n"]))
-        if rewrite_problem(question, rewritten, " ".join(map(str, turns[-1][:2]))):
+        if rewrite_problem(question, rewritten, last):
             # the model answered, or dropped what the follow-up asks: search with both questions
-            return f'{question} (follow-up to: "{turns[-1][0]}")'
+            return self._both(question, earlier)
         return rewritten
+
+    def _both(self, question: str, earlier: str) -> str:
+        """The follow-up and the question before it, within the question cap (the follow-up
+        alone when there is no room for a few words of the other)."""
+        room = self.max_chars - len(f'{question} (follow-up to: "")')
+        if room < 20:
+            return question
+        return f'{question} (follow-up to: "{_short(earlier, room)}")'
 
 
 def earlier_passages(question: str, turns: Sequence[Sequence[Any]]) -> list[str]:
@@ -110,8 +141,11 @@ def _names(text: str) -> set[str]:
 
 
 def _short(answer: str, limit: int = 300) -> str:
+    """At most `limit` characters, cut at a word, without citation markers."""
     text = " ".join(MARKER.sub("", answer).split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rsplit(" ", 1)[0] + "…" if limit > 0 else ""
 
 
 _LABEL = re.compile(r"^(?:standalone question|(?:rewritten )?question|rewritten)\s*:\s*", re.I)

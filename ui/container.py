@@ -212,7 +212,11 @@ class Container:
     def rewriter(self) -> QuestionRewriter:
         s = self.settings
         return QuestionRewriter(
-            self.llm, self.prompts, max_turns=s.followup_turns, max_tokens=s.rewrite_max_tokens
+            self.llm,
+            self.prompts,
+            max_turns=s.followup_turns,
+            max_tokens=s.rewrite_max_tokens,
+            max_question_chars=s.max_question_chars,
         )
 
     @cached_property

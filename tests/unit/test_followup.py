@@ -114,3 +114,39 @@ def test_a_rewrite_names_what_the_follow_up_points_back_to(rewritten, problem):
     context = "Who is Ramesh Balwani? Balwani was convicted of fraud on Thursday [1]."
     follow_up = "Which company was he a top executive for?"
     assert rewrite_problem(follow_up, rewritten, context) == problem
+
+
+def test_a_follow_up_over_the_question_cap_never_reaches_the_model(container, llm):
+    from qa.errors import QuestionError
+
+    limit = container.settings.max_question_chars
+    with pytest.raises(QuestionError, match=f"at most {limit:,} can be asked"):
+        container.rewriter.rewrite("And what about " + "Japan " * limit + "?", TURNS)
+    assert llm.prompts == []
+
+
+def test_turns_from_a_client_are_bounded_and_the_fallback_keeps_the_cap(container, llm):
+    """An API caller sends its own turns: huge ones are shortened, the fallback search text
+    (the follow-up and the question before it) stays within the question cap."""
+    limit = container.settings.max_question_chars
+    huge = [("Where will " + "the finance ministers " * 5000 + "meet?", "In Oslo " * 50_000)]
+    llm.replies = ["On Monday."]  # an answer, not a question: the fallback is used
+    question = "And on what " + "very " * (limit // 10) + "day?"
+    out = container.rewriter.rewrite(question, huge)
+    assert len(out) <= limit and out.startswith(question + ' (follow-up to: "Where will')
+    (prompt,) = llm.prompts
+    assert sum(len(m["content"]) for m in prompt) < 3 * limit + 2000
+    llm.replies = ["On Monday."]
+    longest = "And on what " + "very " * (limit // 5 - 6) + "day?"
+    assert container.rewriter.rewrite(longest, huge) == longest  # no room for the other
+
+
+def test_a_rewrite_that_would_not_fit_the_context_is_not_asked(settings, make_container, llm):
+    from ui.settings import Settings
+
+    small = Settings.load({**settings.model_dump(), "max_question_chars": 20_000}, env={})
+    llm.context_window = 512
+    rewriter = make_container(small).rewriter
+    question = "And what about " + "Japan and Korea " * 200 + "?"
+    out = rewriter.rewrite(question, TURNS)
+    assert llm.prompts == [] and out.startswith(question + " (follow-up to:")
