@@ -26,6 +26,7 @@ from .cli_bench import bench
 from .cli_eval import eval_, fit_refusal
 from .container import Container
 from .offline import go_offline
+from .render import say
 from .settings import Settings, SettingsError
 
 ContainerFactory = Callable[[Settings], Container]
@@ -117,11 +118,11 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
                 counts[out.status] += 1
                 if out.status in ("added", "updated"):
                     chunks += out.chunks
-                click.echo(out.line())
+                say(out.line())
     summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed"))
     took = time.perf_counter() - started
     rate = f", {chunks / took:.1f} chunks/s" if chunks and took > 0 else ""
-    click.echo(f"{summary} in {took:.1f} s ({chunks} chunks embedded{rate})")
+    say(f"{summary} in {took:.1f} s ({chunks} chunks embedded{rate})")
     if counts["failed"]:
         ctx.exit(1)
 
@@ -144,13 +145,11 @@ def list_(ctx, as_json: bool):
             }
             for a in articles
         ]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        say(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for a in articles:
-        click.echo(
-            f"{a.article_id}  {a.published_at or '----------'}  {a.source or '-'}  {a.title}"
-        )
-    click.echo(f"{len(articles)} articles")
+        say(f"{a.article_id}  {a.published_at or '----------'}  {a.source or '-'}  {a.title}")
+    say(f"{len(articles)} articles")
 
 
 @cli.command()
@@ -163,10 +162,10 @@ def remove(ctx, ids: tuple[str, ...]):
     with container.write_lock("newsdesk remove", _tell):
         for article_id in ids:
             if container.store.remove(article_id):
-                click.echo(f"removed    {article_id}")
+                say(f"removed    {article_id}")
             else:
                 missing += 1
-                click.echo(f"not found  {article_id}", err=True)
+                say(f"not found  {article_id}", err=True)
     if missing:
         ctx.exit(1)
 
@@ -182,20 +181,20 @@ def check(ctx, repair: bool):
     """Check the index: passages no reader can see, articles missing passages."""
     container = _container(ctx)
     health = container.store.check()
-    click.echo(_health_line(health))
+    say(_health_line(health))
     if health.ok:
         return
     if not repair:
-        click.echo("run `newsdesk check --repair` to fix it", err=True)
+        say("run `newsdesk check --repair` to fix it", err=True)
         ctx.exit(1)
     with container.write_lock("newsdesk check --repair", _tell):
         health = container.store.check()  # again, now that no one else writes
         cleared = container.store.clear_invisible(health)
         outcomes = list(container.ingestor.reindex(health.incomplete))
     for out in outcomes:
-        click.echo(out.line())
+        say(out.line())
     after = container.store.check()
-    click.echo(
+    say(
         f"repaired: {cleared} invisible passages cleared, {len(outcomes)} articles "
         f"re-indexed; now {_health_line(after)}"
     )
@@ -204,7 +203,7 @@ def check(ctx, repair: bool):
 
 
 def _tell(message: str) -> None:
-    click.echo(message, err=True)
+    say(message, err=True)
 
 
 def _health_line(h: Health) -> str:
@@ -232,7 +231,7 @@ def ask(ctx, question: str, as_json: bool, top_k: int | None, as_of: str | None)
     answerer = _container(ctx).answerer
     if as_json:
         answer = answerer.ask(question, top_k=top_k, as_of=as_of or "")
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        say(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         return
     for event in answerer.stream(question, top_k=top_k, as_of=as_of or ""):
         match event:
@@ -243,20 +242,20 @@ def ask(ctx, question: str, as_json: bool, top_k: int | None, as_of: str | None)
 
 
 def _print_answer(answer: Answer) -> None:
-    click.echo(answer.answer)
+    say(answer.answer)
     if answer.reported:
-        click.echo(f"(as of {long_date(answer.reported)}, the date of the newest article cited)")
+        say(f"(as of {long_date(answer.reported)}, the date of the newest article cited)")
     for sentence in answer.unsupported:
-        click.secho(f"(no passage supports: {sentence})", fg="yellow")
+        say(f"(no passage supports: {sentence})", fg="yellow")
     if answer.citations:
-        click.echo("\nSources:")
+        say("\nSources:")
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.published_at) if x)
-        click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
+        say(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
         if c.url:
-            click.echo(f"    {c.url}")
+            say(f"    {c.url}")
         passage = " ".join(c.passage.split())
-        click.echo(f"    “{passage[:400]}{'…' if len(passage) > 400 else ''}”")
+        say(f"    “{passage[:400]}{'…' if len(passage) > 400 else ''}”")
 
 
 @cli.command()
@@ -279,8 +278,8 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
     with container.write_lock("newsdesk serve"):  # held while it runs
         if samples_if_empty and container.store.count_articles() == 0:
             for out in index_samples(container.ingestor):
-                click.echo(out.line())
-        click.echo(f"Newsdesk on http://{host or s.host}:{port or s.port}")
+                say(out.line())
+        say(f"Newsdesk on http://{host or s.host}:{port or s.port}")
         serve_app(container, host or s.host, port or s.port)
 
 
@@ -289,7 +288,7 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
 def prepare_model(ctx):
     """Assemble and verify the packaged model (done on first use otherwise)."""
     container = _container(ctx)
-    click.echo(str(container.model_path()))
+    say(str(container.model_path()))
 
 
 @cli.command("settings")
@@ -297,7 +296,7 @@ def prepare_model(ctx):
 def settings_(ctx):
     """Show every setting: its variable, its value now, and what it does."""
     for variable, description, value in ctx.find_root().obj["settings"].describe():
-        click.echo(f"{variable}={'' if value is None else value}\n    {description}")
+        say(f"{variable}={'' if value is None else value}\n    {description}")
 
 
 cli.add_command(eval_)

@@ -16,6 +16,7 @@ from qa.eval_metrics import summarise, summarise_followups
 from qa.eval_run import Evaluation, load_followups, load_questions
 
 from .container import Container
+from .render import say
 from .settings import Settings
 
 
@@ -86,7 +87,7 @@ def eval_(ctx, articles, questions, followups, limit, retrieval_only, json_out, 
         settings = Settings.load(values, env={})
         factory = state.get("factory") or Container
         container = factory(settings)
-        with container.write_lock("newsdesk eval", lambda m: click.echo(m, err=True)):
+        with container.write_lock("newsdesk eval", lambda m: say(m, err=True)):
             _index(container, articles)
         answerer = None if retrieval_only else container.answerer
         rewriter = None if retrieval_only else container.rewriter
@@ -100,11 +101,11 @@ def eval_(ctx, articles, questions, followups, limit, retrieval_only, json_out, 
     if talks:
         summary["followups"] = summarise_followups(talks)
         items = ", ".join(f"{k} {_fmt(v)}" for k, v in summary["followups"].items())
-        click.echo(f"{'follow-ups':<12}{items}")
+        say(f"{'follow-ups':<12}{items}")
     if json_out:
         out = {**summary, "per_question": records, "per_followup": talks}
         json_out.write_text(json.dumps(out, ensure_ascii=False, indent=2))
-        click.echo(f"wrote {json_out}")
+        say(f"wrote {json_out}")
 
 
 def _index(container: Container, articles: tuple[Path, ...]) -> None:
@@ -133,9 +134,9 @@ def _index(container: Container, articles: tuple[Path, ...]) -> None:
                     failed.append(f"{out.origin}: {out.reason}")
                 bar.update(1)
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    click.echo(f"index: {summary} (had {before}; now {container.store.count_chunks()} chunks)")
+    say(f"index: {summary} (had {before}; now {container.store.count_chunks()} chunks)")
     for line in failed[:5]:
-        click.echo(f"  failed {line}", err=True)
+        say(f"  failed {line}", err=True)
 
 
 def _run(evaluation: Evaluation, questions, answered: bool) -> list[dict]:
@@ -158,7 +159,7 @@ def _run(evaluation: Evaluation, questions, answered: bool) -> list[dict]:
         for q in bar:
             records.append(evaluation.one(q))
             if logged and (len(records) % LOG_EVERY == 0 or len(records) == len(questions)):
-                click.echo(f"questions {len(records)}/{len(questions)}: {running(None)}", err=True)
+                say(f"questions {len(records)}/{len(questions)}: {running(None)}", err=True)
     return records
 
 
@@ -173,13 +174,13 @@ def _fmt(value: Any) -> str:
 
 def _print(summary: dict) -> None:
     r = summary["retrieval"]
-    click.echo(f"\nquestions: {summary['n_questions']}")
-    click.echo(
+    say(f"\nquestions: {summary['n_questions']}")
+    say(
         f"{'retrieval':<22}{'n':>5}{'hit@1':>8}{'hit@5':>8}{'hit@10':>8}{'all@5':>8}"
         f"{'mrr@10':>8}{'in ctx':>8}"
     )
     for name, row in [("all", r)] + [(k, v) for k, v in r["by_label"].items()]:
-        click.echo(
+        say(
             f"  {name:<20}{row['n']:>5}"
             + "".join(
                 f"{_fmt(row[k]):>8}"
@@ -195,7 +196,7 @@ def _print(summary: dict) -> None:
         )
     for section in ("answers", "citations", "cost"):
         items = ", ".join(f"{k} {_fmt(v)}" for k, v in summary[section].items())
-        click.echo(f"{section:<12}{items}")
+        say(f"{section:<12}{items}")
 
 
 @click.command("fit-refusal")
@@ -249,15 +250,15 @@ def fit_refusal(ctx, records, out, folds, l2, rows):
         "partial_answers",
         "within_noise",
     ]
-    click.echo(f"{len(usable)} questions, {folds} folds (fitted on the others, measured on each)")
-    click.echo(f"{'fold':<14}{'n':>4}{'line':>7}" + "".join(f"{c[:11]:>12}" for c in columns))
+    say(f"{len(usable)} questions, {folds} folds (fitted on the others, measured on each)")
+    say(f"{'fold':<14}{'n':>4}{'line':>7}" + "".join(f"{c[:11]:>12}" for c in columns))
     for f in result["folds"]:
-        click.echo(
+        say(
             f"{f['fold']:<14}{f['n']:>4}{f['line']:>7.3f}"
             + "".join(f"{_fmt(f[c]):>12}" for c in columns)
         )
     for name, row in (("mean of folds", result["mean"]), ("out of fold", result["out_of_fold"])):
-        click.echo(
+        say(
             f"{name:<14}{row.get('n', ''):>4}{'':>7}"
             + "".join(f"{_fmt(row.get(c)):>12}" for c in columns)
         )
@@ -270,7 +271,7 @@ def fit_refusal(ctx, records, out, folds, l2, rows):
         "out_of_fold": result["out_of_fold"],
     }
     model = fit(usable, policy, about, l2)
-    click.echo(
+    say(
         f"fitted on all {len(usable)}: line {model.line:.3f}, weights "
         + ", ".join(f"{k} {v:+.2f}" for k, v in model.weights.items())
     )
@@ -278,4 +279,4 @@ def fit_refusal(ctx, records, out, folds, l2, rows):
         rows.write_text(json.dumps(result["rows"], ensure_ascii=False, indent=1))
     if out:
         out.write_text(json.dumps(model.to_json(), indent=2) + "\n")
-        click.echo(f"wrote {out}")
+        say(f"wrote {out}")

@@ -1,10 +1,14 @@
-"""HTML for answers and sources. Every piece of article or model text is escaped here."""
+"""HTML for answers and sources, and lines for the terminal. Every piece of article or model
+text is escaped here."""
 
 from __future__ import annotations
 
 import html
 import re
 from collections.abc import Sequence
+from typing import Any
+
+import click
 
 from qa.citations import MARKER, cited_sentences, supporting_spans
 from qa.dates import long_date
@@ -20,6 +24,32 @@ _INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()!|~#"})
 def inert(text: str) -> str:
     """Model or article text made safe to put in a Markdown-rendering chat: shown as is."""
     return text.translate(_INERT)
+
+
+# What a terminal acts on: escape sequences (CSI, OSC with its string, and the rest), other
+# C0 and C1 controls (tab and newline kept), and the bidirectional overrides that make text
+# read differently from what it is.
+_TERMINAL_ACTIVE = re.compile(
+    r"\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)?"  # OSC …  BEL or ST
+    r"|\x1b\[[0-?]{0,64}[ -/]{0,8}[@-~]?"  # CSI
+    r"|\x1b[@-_]?"  # other escapes
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def terminal_safe(text: str) -> str:
+    """Article or model text made safe to print: nothing in it acts on the terminal."""
+    return _TERMINAL_ACTIVE.sub("", text)
+
+
+def say(message: Any = "", err: bool = False, **style: Any) -> None:
+    """`click.echo` (or `secho` with a style) of text made terminal-safe: the command line
+    prints everything through this."""
+    text = terminal_safe(str(message))
+    if style:
+        click.secho(text, err=err, **style)
+    else:
+        click.echo(text, err=err)
 
 
 def answer_html(answer: Answer) -> str:

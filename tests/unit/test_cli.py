@@ -147,3 +147,27 @@ def test_too_long_question_is_one_line(cli, article):
     result = cli("ask", "How much did the bridge cost? " * 100)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "the question is 3,000 characters long; at most 2,000 can be asked" in result.output
+
+
+ACTIVE = ("\x1b", "\x9b", "\x07", "\u202e", "\x08")
+
+
+def test_nothing_an_article_holds_acts_on_the_terminal(cli, tmp_path, llm):
+    """Titles, outlets and passages reach the terminal without escape sequences: an OSC that
+    retitles the window, a CSI that clears the screen, a one-byte C1 CSI, a bidi override."""
+    record = {
+        "title": "\x1b]0;pwned\x07River \x1b[2Jbridge\u202e opens",
+        "source": "Sample\x9b31m Times",
+        "text": "The river bridge opened on Saturday.\x1b[1A\x08 It cost 40 million euros.",
+        "published_at": "2025-05-10",
+    }
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(record))
+    added = cli("add", str(path))
+    llm.replies = ["It cost 40 million euros [1]."]
+    listed = cli("list")
+    asked = cli("ask", "How much did the river bridge cost?")
+    for out in (added.output, listed.output, asked.output):
+        assert not any(c in out for c in ACTIVE), repr(out)
+    assert "River bridge opens" in listed.output and "Sample31m Times" in listed.output
+    assert "[1] River bridge opens" in asked.output
