@@ -19,7 +19,7 @@ from qa.errors import QAError
 from qa.followup import earlier_passages
 from qa.types import Answer, Delta, Done
 
-from .access import Access, HostGuard
+from .access import KEY_COOKIE_JS, Access, HostGuard, UploadGuard
 from .container import Container
 from .render import (
     CSS,
@@ -303,6 +303,7 @@ def _write_key(service: ChatService) -> gr.Textbox:
         type="password",
         visible=bool(service.access.write_token),
         placeholder="needed to add or delete",
+        elem_classes=["nd-write-key"],  # the page keeps it in a cookie for its uploads
     )
 
 
@@ -377,20 +378,31 @@ def _library_tab(service: ChatService):
 
 def serve(container: Container, host: str, port: int) -> None:
     """Serve the app; refuses an open server on an address others can reach."""
+    from gradio.utils import get_upload_folder
+
     s = container.settings
     access = Access.from_settings(s)
     access.check_server(host, s.allow_open)
     service = ChatService(container, access)
     container.answerer  # load the model before the first question  # noqa: B018
     app = build_app(service)
-    names = [host, *s.allowed_hosts.split(",")]
+    uploads = Middleware(
+        UploadGuard,
+        access=access,
+        folder=Path(get_upload_folder()),
+        max_files=s.max_upload_files,
+        max_bytes=s.max_upload_files * (s.max_file_bytes + 65536),
+        quota_bytes=int(s.upload_quota_mb * 1e6),
+    )
+    hosts = Middleware(HostGuard, names=[host, *s.allowed_hosts.split(",")])
     app.queue(default_concurrency_limit=4, max_size=s.queue_size).launch(
         server_name=host,
         server_port=port,
         share=False,  # never a public tunnel, whatever GRADIO_SHARE says
-        app_kwargs={"middleware": [Middleware(HostGuard, names=names)]},
+        app_kwargs={"middleware": [hosts, uploads]},
         show_error=False,  # exceptions stay in the server log; the page says "Error"
         css=CSS,
+        js=KEY_COOKIE_JS,
         auth=access.login if access.users else None,
         max_file_size=s.max_file_bytes,
     )

@@ -156,6 +156,15 @@ class Settings(BaseModel):
     fetch_timeout: float = Field(
         20.0, gt=0, le=600, description="Seconds one whole fetch of a page or feed may take."
     )
+    max_upload_files: int = Field(
+        20, ge=1, le=1000, description="Files one upload to the chat server may carry."
+    )
+    upload_quota_mb: float = Field(
+        500.0,
+        gt=0,
+        description="MB of uploads the chat server holds waiting to be added; more are turned "
+        "away until those are added or removed.",
+    )
     fetch_read_timeout: float = Field(
         60.0,
         gt=0,

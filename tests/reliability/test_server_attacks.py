@@ -131,10 +131,41 @@ def test_oversize_upload_is_refused_before_it_is_read(served, tmp_path):
     big.write_text("Big story\n" + "All work and no play. " * 100_000)  # 2.2 MB > 1 MB
     before = listed(env)
     with pytest.raises(Exception, match="(?i)file|size|large|limit"):
-        Client(url, verbose=False).predict(
+        Client(url, verbose=False, headers={"X-Newsdesk-Key": KEY}).predict(
             [handle_file(str(big))], "", "", KEY, api_name="/add_files"
         )
     assert listed(env) == before
+
+
+def test_an_upload_without_the_key_is_refused_before_it_is_stored(served, tmp_path):
+    """Gradio's upload route stored files for anyone (main: 200); it now needs the key,
+    and a request may carry a bounded number of files."""
+    import httpx
+
+    url, env = served
+    files = [("files", (f"s{i}.txt", b"Story\nText of the story.", "text/plain")) for i in range(3)]
+    refused = httpx.post(url + "gradio_api/upload", files=files, timeout=30)
+    assert refused.status_code == 401 and "write key" in refused.text
+    keyed = httpx.post(
+        url + "gradio_api/upload", files=files, headers={"X-Newsdesk-Key": KEY}, timeout=30
+    )
+    assert keyed.status_code == 200 and len(keyed.json()) == 3
+    many = [("files", (f"m{i}.txt", b"x", "text/plain")) for i in range(200)]
+    with pytest.raises(httpx.HTTPError):  # the request ends at the 21st file
+        response = httpx.post(
+            url + "gradio_api/upload", files=many, headers={"X-Newsdesk-Key": KEY}, timeout=30
+        )
+        response.raise_for_status()
+    line = Client(url, verbose=False, headers={"X-Newsdesk-Key": KEY}).predict(
+        [handle_file(str(_story(tmp_path)))], "", "", KEY, api_name="/add_files"
+    )
+    assert line.startswith("added"), line
+
+
+def _story(tmp_path):
+    path = tmp_path / "harbour.txt"
+    path.write_text("Harbour reopens\nThe harbour reopened on Monday after the storm.")
+    return path
 
 
 def test_a_page_built_to_backtrack_is_read_quickly(real_env, attacker, tmp_path):

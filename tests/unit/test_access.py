@@ -114,7 +114,7 @@ def test_a_write_from_a_page_of_another_site_is_refused():
 def test_serve_pins_no_share_and_guards_the_host(container, monkeypatch):
     import gradio as gr
 
-    from ui.access import HostGuard
+    from ui.access import HostGuard, UploadGuard
     from ui.app import serve
 
     monkeypatch.setenv("GRADIO_SHARE", "True")
@@ -122,5 +122,89 @@ def test_serve_pins_no_share_and_guards_the_host(container, monkeypatch):
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
     serve(container, "127.0.0.1", 7860)
     assert launched["share"] is False
-    (guard,) = launched["app_kwargs"]["middleware"]
+    guard, uploads = launched["app_kwargs"]["middleware"]
     assert guard.cls is HostGuard and "127.0.0.1" in guard.kwargs["names"]
+    assert uploads.cls is UploadGuard and uploads.kwargs["max_files"] == 20
+
+
+def _uploads(tmp_path, access, max_files=3, max_bytes=10_000, quota=50_000):
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from ui.access import UploadGuard
+
+    async def upload(request):
+        form = await request.form()
+        return PlainTextResponse(str(len(form.getlist("files"))))
+
+    guard = Middleware(
+        UploadGuard,
+        access=access,
+        folder=tmp_path,
+        max_files=max_files,
+        max_bytes=max_bytes,
+        quota_bytes=quota,
+    )
+    app = Starlette(
+        routes=[Route("/gradio_api/upload", upload, methods=["POST"])], middleware=[guard]
+    )
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _files(n, size=10):
+    return [("files", (f"a{i}.txt", b"x" * size, "text/plain")) for i in range(n)]
+
+
+def test_an_upload_needs_the_write_key_when_one_is_set(tmp_path):
+    client = _uploads(tmp_path, Access({}, "s3cret"))
+    assert client.post("/gradio_api/upload", files=_files(1)).status_code == 401
+    wrong = {"X-Newsdesk-Key": "guess"}
+    assert client.post("/gradio_api/upload", files=_files(1), headers=wrong).status_code == 401
+    right = client.post("/gradio_api/upload", files=_files(2), headers={"X-Newsdesk-Key": "s3cret"})
+    assert right.status_code == 200 and right.text == "2"
+    client.cookies.set("newsdesk_key", "s3cret")  # the page's cookie, set from its key field
+    assert client.post("/gradio_api/upload", files=_files(1)).text == "1"
+    # with logins, Gradio's own route demands one, and logged-in users may write
+    logins = _uploads(tmp_path, Access({"ann": "pw"}, "s3cret"))
+    assert logins.post("/gradio_api/upload", files=_files(1)).text == "1"
+
+
+def test_an_upload_is_bounded_in_files_bytes_and_what_waits_on_disk(tmp_path):
+    client = _uploads(tmp_path / "uploads", Access())
+    assert client.post("/gradio_api/upload", files=_files(3)).text == "3"
+    assert client.post("/gradio_api/upload", files=_files(4)).status_code != 200
+    big = client.post("/gradio_api/upload", files=_files(1, size=20_000))
+    assert big.status_code == 413 and "at most 0.01 MB" in big.text
+    unsized = client.post("/gradio_api/upload", content=(b"x" for _ in range(3)))
+    assert unsized.status_code == 411
+    (tmp_path / "uploads").mkdir()
+    (tmp_path / "uploads" / "waiting.txt").write_bytes(b"x" * 49_990)
+    full = client.post("/gradio_api/upload", files=_files(1))
+    assert full.status_code == 507 and "too many uploads" in full.text
+
+
+def test_failed_logins_back_off_and_made_up_names_cannot_fill_memory():
+    from ui.access import LoginThrottle
+
+    now = [1000.0]
+    throttle = LoginThrottle(free=3, free_all=10, longest=60, names=50, clock=lambda: now[0])
+    access = Access({"ann": "right"}, throttle=throttle)
+    for _ in range(3):
+        assert not access.login("ann", "guess")
+    assert not access.login("ann", "guess")  # the fourth failure: now a wait of 2 s
+    assert throttle.wait("ann") == 2.0
+    assert not access.login("ann", "right")  # refused unchecked while waiting
+    now[0] += 2.0
+    assert access.login("ann", "right") and throttle.wait("ann") == 0  # success clears
+    for i in range(200):  # spraying: one password over many names
+        access.login(f"user{i}", "guess")
+    assert throttle.wait("someone-new") > 0  # every name waits now
+    now[0] += 61
+    assert access.login("ann", "right")  # the longest wait is bounded
+    many = LoginThrottle(free_all=10**6, names=50)
+    for i in range(200):
+        many.failed(f"user{i}")
+    assert len(many._failed) == 50 and many.wait("user199") == 0
