@@ -242,9 +242,7 @@ class UploadGuard:
         self.quota_bytes = quota_bytes
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope.get("path", "").rstrip("/").endswith(
-            UPLOAD_PATH
-        ):
+        if scope["type"] != "http" or not scope.get("path", "").rstrip("/").endswith(UPLOAD_PATH):
             return await self.app(scope, receive, send)
         headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         status, problem = self._problem(headers)

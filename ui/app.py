@@ -376,6 +376,56 @@ def _library_tab(service: ChatService):
     return search, table, deleted
 
 
+class FairQueue:
+    """Admission to Gradio's queue, which counts every waiting event together (so one
+    client could fill it and leave adds with "queue is full"): a browser session (or API
+    client session) may have `per_session` questions (or writes) waiting, an address or a
+    logged-in user `per_address` (people behind one proxy share an address; one client can
+    make many sessions), and the last `for_writes` places are kept for adds and deletes. Installed
+    over the queue's `push`, where Gradio admits an event."""
+
+    def __init__(self, queue: Any, per_session: int, per_address: int, for_writes: int) -> None:
+        self.queue = queue
+        self.per_session = per_session
+        self.per_address = per_address
+        self.for_writes = for_writes
+        self._push = queue.push
+        queue.push = self.push
+
+    async def push(self, body: Any, request: Any, username: str | None):
+        from gradio import route_utils
+
+        try:
+            fn = route_utils.get_fn(self.queue.blocks, None, body)
+        except Exception:  # Gradio's own push gives the reason
+            return await self._push(body=body, request=request, username=username)
+        if problem := self.problem(fn.concurrency_id, body.session_hash, request, username):
+            return False, problem, "queue_full"
+        return await self._push(body=body, request=request, username=username)
+
+    def problem(self, group: str, session: str | None, request: Any, username: str | None):
+        """Why this event may not wait now ("" when it may)."""
+        waiting = [e for q in self.queue.event_queue_per_concurrency_id.values() for e in q.queue]
+        alike = [e for e in waiting if e.concurrency_id == group]  # questions, or writes
+        if session and sum(e.session_hash == session for e in alike) >= self.per_session:
+            return f"this session has {self.per_session} requests waiting; wait for one"
+        client = _client(request, username)
+        if sum(_client(e.request, e.username) == client for e in alike) >= self.per_address:
+            return f"{self.per_address} requests from your address are waiting; wait for one"
+        size = self.queue.max_size
+        if group != WRITE_QUEUE["concurrency_id"] and size is not None:
+            if len(waiting) >= size - self.for_writes:
+                return f"the queue is full ({len(waiting)} waiting); try again soon"
+        return ""
+
+
+def _client(request: Any, username: str | None) -> str:
+    if username:
+        return f"user:{username}"
+    client = getattr(request, "client", None)
+    return f"address:{client.host}" if client else "address:?"
+
+
 def serve(container: Container, host: str, port: int) -> None:
     """Serve the app; refuses an open server on an address others can reach."""
     from gradio.utils import get_upload_folder
@@ -395,7 +445,9 @@ def serve(container: Container, host: str, port: int) -> None:
         quota_bytes=int(s.upload_quota_mb * 1e6),
     )
     hosts = Middleware(HostGuard, names=[host, *s.allowed_hosts.split(",")])
-    app.queue(default_concurrency_limit=4, max_size=s.queue_size).launch(
+    app.queue(default_concurrency_limit=4, max_size=s.queue_size)
+    FairQueue(app._queue, s.queue_per_session, s.queue_per_address, s.queue_for_writes)
+    app.launch(
         server_name=host,
         server_port=port,
         share=False,  # never a public tunnel, whatever GRADIO_SHARE says

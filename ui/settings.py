@@ -213,6 +213,29 @@ class Settings(BaseModel):
         description="Requests the chat server holds waiting; more are turned away.",
     )
 
+    queue_per_session: int = Field(
+        4, ge=1, le=10_000, description="Requests one browser or API session may have waiting."
+    )
+    queue_per_address: int = Field(
+        32,
+        ge=1,
+        le=10_000,
+        description="Requests one address (or logged-in user) may have waiting, all its "
+        "sessions together.",
+    )
+    queue_for_writes: int = Field(
+        8,
+        ge=0,
+        le=10_000,
+        description="Places of the queue kept for adds and deletes (< QUEUE_SIZE).",
+    )
+
+    @model_validator(mode="after")
+    def _writes_fit_the_queue(self) -> Settings:
+        if self.queue_for_writes >= self.queue_size:
+            raise ValueError("queue_for_writes must be smaller than queue_size")
+        return self
+
     @model_validator(mode="after")
     def _overlap_below_chunk(self) -> Settings:
         if self.chunk_overlap >= self.chunk_chars:

@@ -235,6 +235,44 @@ def test_twenty_people_asking_at_once_all_get_answers_and_an_add_lands(served):
     assert sum("90,000" in a for a in answers) >= 18  # greedy decoding: the same answer
 
 
+def test_one_client_flooding_the_queue_cannot_starve_others_or_block_adds(served):
+    """Main: one client could fill all 64 places, and adds got "queue is full". Now one
+    session may have 4 questions waiting and one address 32, and adds keep their places."""
+    import uuid
+
+    import httpx
+
+    url, _ = served
+    config = httpx.get(url + "config", timeout=30).json()
+    chat_fn = next(i for i, d in enumerate(config["dependencies"]) if d.get("api_name") == "chat")
+
+    def join(session: str, question: str = "") -> int:  # an empty question costs nothing
+        body = {"data": [question, [], [], ""], "fn_index": chat_fn, "session_hash": session}
+        return httpx.post(url + "gradio_api/queue/join", json=body, timeout=30).status_code
+
+    busy = Client(url, verbose=False).submit(  # holds the model while the flood waits
+        "How many homes will the Kestrel Bay wind farm power?", [], api_name="/chat"
+    )
+    time.sleep(1)
+    one_session = [join("flood-session") for _ in range(10)]
+    many_sessions = [join(uuid.uuid4().hex) for _ in range(40)]
+    added = Client(url, verbose=False).predict(
+        "Flood story",
+        "The flood story is about a crowded quay on Sunday.",
+        "",
+        "",
+        "",
+        KEY,
+        api_name="/add",
+    )
+    still_busy = not busy.done()
+    assert one_session.count(200) <= 4 and one_session.count(503) >= 6, one_session
+    assert many_sessions.count(503) >= 8, many_sessions  # the address's cap (32 in all)
+    assert added.startswith("added"), added
+    assert still_busy  # all of it happened while the model was answering
+    busy.result(timeout=600)
+
+
 def _text(content) -> str:
     """A chat message's text: Gradio gives a string or a list of parts."""
     return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)

@@ -75,3 +75,48 @@ def test_a_blank_as_of_date_is_today(container, llm):
     llm.replies = ["The ferry carried 200 passengers [1]."]
     list(ChatService(container).chat("How many passengers did the ferry carry?", [], [], ""))
     assert f"Today's date: {date.today().isoformat()}" in llm.checks[-1][1]["content"]
+
+
+def _queue(max_size=10):
+    from types import SimpleNamespace
+
+    groups = {"model": SimpleNamespace(queue=[]), "write": SimpleNamespace(queue=[])}
+
+    async def push(body, request, username):
+        return True, "id", "success"
+
+    return SimpleNamespace(event_queue_per_concurrency_id=groups, max_size=max_size, push=push)
+
+
+def _waiting(queue, group, session, host, username=None):
+    from types import SimpleNamespace
+
+    request = SimpleNamespace(client=SimpleNamespace(host=host))
+    event = SimpleNamespace(
+        session_hash=session, request=request, username=username, concurrency_id=group
+    )
+    queue.event_queue_per_concurrency_id[group].queue.append(event)
+
+
+def test_one_client_cannot_fill_the_queue_and_writes_keep_their_places():
+    from types import SimpleNamespace
+
+    from ui.app import FairQueue
+
+    queue = _queue(max_size=10)
+    fair = FairQueue(queue, per_session=2, per_address=4, for_writes=3)
+    here = SimpleNamespace(client=SimpleNamespace(host="10.0.0.1"))
+    there = SimpleNamespace(client=SimpleNamespace(host="10.0.0.2"))
+    for _ in range(2):
+        _waiting(queue, "model", "s1", "10.0.0.1")
+    assert "this session has 2" in fair.problem("model", "s1", here, None)
+    assert fair.problem("model", "s2", here, None) == ""  # another tab of the same address
+    assert fair.problem("write", "s1", here, None) == ""  # its questions do not hold its adds
+    for _ in range(2):
+        _waiting(queue, "model", "s2", "10.0.0.1")
+    assert "from your address" in fair.problem("model", "s3", here, None)  # a new session
+    assert fair.problem("model", "v", here, "ann") == ""  # a logged-in user is counted alone
+    for n in range(3):
+        _waiting(queue, "model", f"t{n}", "10.0.0.2")
+    assert "the queue is full (7 waiting)" in fair.problem("model", "u", there, None)
+    assert fair.problem("write", "u", there, None) == ""  # an add still gets its place
