@@ -10,6 +10,7 @@ own fields stay flat beside them, for filters."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighb
 # 2: chunks carry LlamaIndex's node fields (1, the first release, had Newsdesk's fields only)
 FORMAT = 2
 # what LlamaIndex shows its embedder and LLM of a node: the reader-facing fields only
-_INTERNAL = ["article_id", "version", "chunk_index", "start", "end"]
+_INTERNAL = ["article_id", "version", "chunk_index", "start", "end", "written_at"]
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,17 @@ class ChromaStore:
     names its version. A write stores the new chunks (invisible), then the record (the
     switch, one upsert), then drops the old chunks; a removal drops the record first. So
     whenever a writer dies, readers see each listed article once, in one version, and
-    nothing of an unlisted one; what it left behind is found and cleared by `check`."""
+    nothing of an unlisted one; what it left behind is found and cleared by `check`.
 
-    def __init__(self, client: Any, prefix: str = "newsdesk") -> None:
+    Old chunks dropped after a write are the version the record named before it, and, of
+    other versions, only those written over `stale_grace` seconds ago: on a shared Chroma
+    server another writer's chunks of the same article may be written and waiting for
+    its record switch, and must not be taken for leftovers (0 where one writer holds the
+    index: an on-disk index behind its write lock)."""
+
+    def __init__(self, client: Any, prefix: str = "newsdesk", stale_grace: float = 0.0) -> None:
         self.client = client
+        self.stale_grace = stale_grace
         try:
             self.chunks = client.get_or_create_collection(
                 f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": HNSW}
@@ -161,6 +169,7 @@ class ChromaStore:
             centroids.append(centroid / max(float(np.linalg.norm(centroid)), 1e-12))
             row += len(chunks)
         try:
+            before = self._versions([a.id for a, _ in batch])  # what this write replaces
             for i in range(0, len(ids), self._max_batch):
                 j = i + self._max_batch
                 self.chunks.upsert(
@@ -176,11 +185,7 @@ class ChromaStore:
                 metadatas=[self._article_meta(a, len(c)) for a, c in batch],
             )
             self._bump_revision()  # the switch: keyword indexes of every process rebuild
-            stale = [
-                {"$and": [{"article_id": a.id}, {"version": {"$ne": a.content_hash[:12]}}]}
-                for a, _ in batch
-                if replacing is None or a.id in replacing
-            ]
+            stale = self._superseded([a for a, _ in batch], before, replacing)
             for i in range(0, len(stale), 100):
                 part = stale[i : i + 100]
                 self.chunks.delete(where=part[0] if len(part) == 1 else {"$or": part})
@@ -188,6 +193,35 @@ class ChromaStore:
         except Exception as exc:
             names = ", ".join(a.id for a, _ in batch[:3]) + ("…" if len(batch) > 3 else "")
             raise StoreError(f"cannot write article(s) {names}: {exc}") from exc
+
+    def _superseded(
+        self,
+        articles: Sequence[Article],
+        before: dict[str, str],
+        replacing: Collection[str] | None,
+    ) -> list[dict[str, Any]]:
+        """Filters for the chunks a write makes stale: of each article, the version its
+        record named before the write, and other versions older than `stale_grace`; never
+        the version written, nor the one the record names now (another writer's, when it
+        switched after this one)."""
+        named = self._versions([a.id for a in articles])
+        cutoff = time.time() - self.stale_grace
+        filters: list[dict[str, Any]] = []
+        for a in articles:
+            if replacing is not None and a.id not in replacing:
+                continue
+            keep = sorted({a.content_hash[:12], named.get(a.id, "")} - {""})
+            which: list[dict[str, Any]] = []
+            if before.get(a.id) and before[a.id] not in keep:
+                which.append({"version": before[a.id]})
+            if self.stale_grace <= 0:
+                which = [{"version": {"$nin": keep}}]
+            else:
+                aged = {"$and": [{"version": {"$nin": keep}}, {"written_at": {"$lt": cutoff}}]}
+                which.append(aged)
+            matches = which[0] if len(which) == 1 else {"$or": which}
+            filters.append({"$and": [{"article_id": a.id}, matches]})
+        return filters
 
     def remove(self, article_id: str) -> bool:
         """Removes whatever is stored under this id (record first, then every chunk, of any
@@ -315,6 +349,7 @@ class ChromaStore:
             "chunk_index": chunk.index,
             "start": chunk.start,
             "end": chunk.end,
+            "written_at": int(time.time()),
             "title": article.title,
             "source": article.source,
             "published_at": article.published_at,

@@ -67,7 +67,10 @@ class Container:
         else:
             s.data_dir.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(str(s.data_dir / "chroma"), settings=chroma_settings)
-        store = ChromaStore(client)
+        # on a shared server other writers' chunks may wait for their switch; on disk, the
+        # write lock makes this process the only writer
+        grace = s.stale_grace_s if s.chroma_host else 0.0
+        store = ChromaStore(client, stale_grace=grace)
         if outdated := store.outdated():
             # an index of the first release: its chunks get LlamaIndex's node fields, in place
             self._notice(

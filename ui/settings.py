@@ -81,6 +81,13 @@ class Settings(BaseModel):
     )
     chroma_host: str | None = Field(None, description="Use a Chroma server instead of DATA_DIR.")
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
+    stale_grace_s: float = Field(
+        600.0,
+        ge=0,
+        le=86_400,
+        description="With CHROMA_HOST: an article's chunks of another version are dropped "
+        "after a write only when older than this (another writer's may be on their way).",
+    )
     lock_wait: float = Field(
         300.0,
         ge=0,

@@ -116,3 +116,31 @@ def test_repair_re_indexes_an_article_that_lost_passages(container):
     (out,) = container.ingestor.reindex(health.incomplete)
     assert out.status == "updated" and container.store.check().ok
     assert seen(container)[0] == {STORY.id}
+
+
+OTHER = replace(STORY, text=STORY.text + " Fares rise to 4 euros in June, the company said.")
+
+
+def test_two_writers_of_one_article_on_a_shared_store_keep_the_last_ones_chunks(
+    container, monkeypatch
+):
+    """On a Chroma server two writers may update one article at once. Writer B has written
+    its chunks and not yet its record when writer A finishes: A must not take B's chunks
+    for leftovers (main deleted every other version), so B's switch shows B's text."""
+    store = container.store
+    store.stale_grace = 600  # a shared server's setting
+    container.ingestor.add(STORY)
+    with monkeypatch.context() as m:  # B: chunks written, then it waits (here: stops)
+        die_on(m, store.articles, "upsert")
+        with pytest.raises(Crash):
+            container.ingestor.add(OTHER)
+    pending = store.chunks.get(where={"version": OTHER.content_hash[:12]})["ids"]
+    assert pending
+    assert container.ingestor.add(UPDATED).status == "updated"  # A's whole write
+    assert store.chunks.get(ids=pending)["ids"] == pending  # B's chunks are still there
+    assert not store.chunks.get(where={"version": STORY.content_hash[:12]})["ids"]  # A's old
+    assert container.ingestor.add(OTHER).status == "updated"  # B's switch (its retry)
+    _, texts, _ = seen(container)
+    assert texts == [OTHER.text]
+    store.stale_grace = 0  # one writer again: every other version is a leftover
+    assert container.ingestor.add(UPDATED).status == "updated" and store.check().ok
