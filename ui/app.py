@@ -21,6 +21,7 @@ from qa.types import Answer, Delta, Done
 
 from .access import KEY_COOKIE_JS, Access, HostGuard, UploadGuard
 from .container import Container
+from .ops import Metrics, OpsRoutes, health
 from .render import (
     CSS,
     answer_html,
@@ -46,9 +47,12 @@ WRITE_QUEUE: dict[str, Any] = {
 class ChatService:
     """What the UI calls: questions, additions and the library, one model use at a time."""
 
-    def __init__(self, container: Container, access: Access | None = None) -> None:
+    def __init__(
+        self, container: Container, access: Access | None = None, metrics: Metrics | None = None
+    ) -> None:
         self.container = container
         self.access = access or Access.from_settings(container.settings)
+        self.metrics = metrics
         # one write at a time in this process; the model guards itself, and Gradio's queue
         # (the "model" group) limits the questions answered at once, showing each its place
         self.write_lock = threading.Lock()
@@ -84,6 +88,8 @@ class ChatService:
             day = as_of_date(as_of)
             yield from self._answer(message, history, turns, day)
         except QAError as exc:  # a bad date, a question too long, a model failure: one line
+            if self.metrics:
+                self.metrics.failed(exc)
             history[-1] = {"role": "assistant", "content": error_html(str(exc))}
             yield history, "", turns
 
@@ -100,6 +106,8 @@ class ChatService:
                     history[-1] = {"role": "assistant", "content": content}
                     yield history, "", turns
                 case Done(answer):
+                    if self.metrics:
+                        self.metrics.answered(answer)
                     content = note + answer_html(answer)
                     history[-1] = {"role": "assistant", "content": content}
                     turns.append(answer.turn(standalone))
@@ -128,9 +136,9 @@ class ChatService:
         try:
             article = article_from_record(form, "pasted article")
         except ReadError as exc:
-            return AddOutcome("failed", "pasted article", reason=exc.reason).line()
+            return self._counted(AddOutcome("failed", "pasted article", reason=exc.reason)).line()
         with self.write_lock:
-            return self.container.ingestor.add(article, "pasted article").line()
+            return self._counted(self.container.ingestor.add(article, "pasted article")).line()
 
     def add_files(
         self,
@@ -157,7 +165,7 @@ class ChatService:
                 for out in self.container.ingestor.add_file(Path(path), overrides):
                     # the upload's temporary path is the server's business: name the file
                     out = replace(out, origin=out.origin.replace(str(path), Path(path).name))
-                    lines.append(out.line())
+                    lines.append(self._counted(out).line())
                     progress((i, len(paths)), desc=f"{len(lines)} articles done")
         _remove_uploads(paths)
         return "\n".join(lines)
@@ -176,7 +184,7 @@ class ChatService:
         url = (url or "").strip()
         if not is_url(url):
             reason = "enter a web address starting with http:// or https://"
-            return AddOutcome("failed", url or "address", reason=reason).line()
+            return self._counted(AddOutcome("failed", url or "address", reason=reason)).line()
         try:
             overrides = Overrides(source or "", normalise_date(date, "date"))
         except ReadError as exc:
@@ -186,8 +194,13 @@ class ChatService:
         progress(0.5, desc=f"Embedding {len(results)} article(s)")
         with self.write_lock:
             outcomes = self.container.ingestor.add_results(results, overrides)
-            lines = [out.line() for out in outcomes]
+            lines = [self._counted(out, fetched=True).line() for out in outcomes]
         return "\n".join(lines)
+
+    def _counted(self, outcome: AddOutcome, fetched: bool = False) -> AddOutcome:
+        if self.metrics:
+            self.metrics.added(outcome, fetched)
+        return outcome
 
     def library(self, query: str = "") -> list[list]:
         q = (query or "").lower().strip()
@@ -433,7 +446,8 @@ def serve(container: Container, host: str, port: int) -> None:
     s = container.settings
     access = Access.from_settings(s)
     access.check_server(host, s.allow_open)
-    service = ChatService(container, access)
+    metrics = Metrics(container, json_logs=s.log_format == "json")
+    service = ChatService(container, access, metrics)
     container.answerer  # load the model before the first question  # noqa: B018
     app = build_app(service)
     uploads = Middleware(
@@ -445,13 +459,15 @@ def serve(container: Container, host: str, port: int) -> None:
         quota_bytes=int(s.upload_quota_mb * 1e6),
     )
     hosts = Middleware(HostGuard, names=[host, *s.allowed_hosts.split(",")])
+    ops = Middleware(OpsRoutes, metrics=metrics, check=lambda: health(container), access=access)
     app.queue(default_concurrency_limit=4, max_size=s.queue_size)
     FairQueue(app._queue, s.queue_per_session, s.queue_per_address, s.queue_for_writes)
+    metrics.queue_waiting = lambda: len(app._queue)
     app.launch(
         server_name=host,
         server_port=port,
         share=False,  # never a public tunnel, whatever GRADIO_SHARE says
-        app_kwargs={"middleware": [hosts, uploads]},
+        app_kwargs={"middleware": [hosts, ops, uploads]},
         show_error=False,  # exceptions stay in the server log; the page says "Error"
         css=CSS,
         js=KEY_COOKIE_JS,

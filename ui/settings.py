@@ -220,6 +220,11 @@ class Settings(BaseModel):
         description="Requests the chat server holds waiting; more are turned away.",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="json: the chat server also logs one JSON line per question and per "
+        "article added (outcome, reason, citations, time).",
+    )
     queue_per_session: int = Field(
         4, ge=1, le=10_000, description="Requests one browser or API session may have waiting."
     )

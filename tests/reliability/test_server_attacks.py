@@ -276,3 +276,24 @@ def test_one_client_flooding_the_queue_cannot_starve_others_or_block_adds(served
 def _text(content) -> str:
     """A chat message's text: Gradio gives a string or a list of parts."""
     return content if isinstance(content, str) else " ".join(p.get("text", "") for p in content)
+
+
+def test_health_and_metrics_of_the_running_server(served):
+    """After the questions and adds above: /healthz says ok for the index and the model,
+    and /metrics (with the write key) counts them in Prometheus' format."""
+    import httpx
+
+    url, _ = served
+    healthy = httpx.get(url + "healthz", timeout=30)
+    assert healthy.status_code == 200 and healthy.json() == {
+        "ok": True,
+        "index": "ok",
+        "model": "ok",
+    }
+    assert httpx.get(url + "metrics", timeout=30).status_code == 401
+    scraped = httpx.get(url + "metrics", headers={"Authorization": f"Bearer {KEY}"}, timeout=30)
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+    text = scraped.text
+    assert 'newsdesk_questions_total{outcome="answered"}' in text
+    assert 'newsdesk_ingested_articles_total{status="added"}' in text
+    assert "newsdesk_answer_seconds_bucket" in text and "newsdesk_queue_waiting" in text

@@ -120,3 +120,79 @@ def test_one_client_cannot_fill_the_queue_and_writes_keep_their_places():
         _waiting(queue, "model", f"t{n}", "10.0.0.2")
     assert "the queue is full (7 waiting)" in fair.problem("model", "u", there, None)
     assert fair.problem("write", "u", there, None) == ""  # an add still gets its place
+
+
+def _ops_client(service, access):
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.testclient import TestClient
+
+    from ui.ops import OpsRoutes, health
+
+    ops = Middleware(
+        OpsRoutes,
+        metrics=service.metrics,
+        check=lambda: health(service.container),
+        access=access,
+    )
+    return TestClient(Starlette(middleware=[ops]), raise_server_exceptions=False)
+
+
+def test_metrics_count_questions_refusals_and_adds_and_health_names_the_problem(
+    container, llm, monkeypatch
+):
+    from ui.access import Access
+    from ui.app import ChatService
+    from ui.ops import Metrics
+
+    metrics = Metrics(container)
+    service = ChatService(container, Access({}, "k3y"), metrics)
+    assert service.add_text(
+        "Bridge", "The bridge opened on Saturday. It cost 40 million.", "", "", "", "k3y"
+    ).startswith("added")
+    service.add_text("", "", "", "", "", "k3y")  # failed: no text
+    llm.replies = ["It cost 40 million [1]."]
+    list(service.chat("How much did the bridge cost?", []))
+    list(service.chat("Who painted the harbour mural?", []))  # nothing relevant: refused
+    list(service.chat("x" * 5000, []))  # too long: an error
+    client = _ops_client(service, Access({}, "k3y"))
+    assert client.get("/metrics").status_code == 401
+    scraped = client.get("/metrics", headers={"Authorization": "Bearer k3y"}).text
+    assert 'newsdesk_questions_total{outcome="answered"} 1.0' in scraped
+    assert 'newsdesk_questions_total{outcome="error"} 1.0' in scraped
+    assert 'newsdesk_ingested_articles_total{status="added"} 1.0' in scraped
+    assert 'newsdesk_ingested_articles_total{status="failed"} 1.0' in scraped
+    assert "newsdesk_refusals_total{reason=" in scraped
+    assert (
+        "newsdesk_index_articles 1.0" in scraped and "newsdesk_answer_seconds_count 2.0" in scraped
+    )
+    container.answerer  # noqa: B018  (the in-process model: ready once loaded)
+    assert client.get("/healthz").json() == {"ok": True, "index": "ok", "model": "ok"}
+
+    def down():
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(container.store, "count_articles", down)
+    sick = client.get("/healthz")
+    assert sick.status_code == 503 and sick.json()["index"] == "unreachable: connection refused"
+
+
+def test_json_logs_are_one_line_per_question_and_add(container, llm, caplog):
+    import json as jsonlib
+    import logging
+
+    from ui.app import ChatService
+    from ui.ops import Metrics
+
+    service = ChatService(container, None, Metrics(container, json_logs=True))
+    logger = logging.getLogger("newsdesk")
+    logger.addHandler(caplog.handler)
+    try:
+        service.add_text("Bridge", "The bridge opened on Saturday. It cost 40 million.", "", "", "")
+        llm.replies = ["It cost 40 million [1]."]
+        list(service.chat("How much did the bridge cost?", []))
+    finally:
+        logger.removeHandler(caplog.handler)
+    events = [jsonlib.loads(r.getMessage()) for r in caplog.records if r.name == "newsdesk"]
+    assert [e["event"] for e in events] == ["add", "question"]
+    assert events[0]["status"] == "added" and events[1]["outcome"] in ("answered", "refused")
