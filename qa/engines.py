@@ -20,7 +20,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 from .answering import Answerer
 from .followup import QuestionRewriter, earlier_passages
 from .retrieval import as_node
-from .types import Answer
+from .types import Answer, conversation_markdown
 
 
 def cited_nodes(answer: Answer) -> list[NodeWithScore]:
@@ -39,6 +39,7 @@ def answer_metadata(answer: Answer) -> dict[str, Any]:
         "completion_tokens": answer.completion_tokens,
         "signals": answer.signals,
         "passages_read": len(answer.passages),
+        "answer": answer,  # the whole answer: .to_json(), .to_markdown() to take it away
     }
 
 
@@ -83,6 +84,10 @@ class FollowUpChatEngine(BaseChatEngine):
     @property
     def chat_history(self) -> list[ChatMessage]:
         return list(self._history)
+
+    def to_markdown(self, title: str = "Newsdesk") -> str:
+        """The conversation so far, every answer with its sources, as one Markdown file."""
+        return conversation_markdown([a.to_json() for a in self.answers], title)
 
     def reset(self) -> None:
         self._turns.clear()

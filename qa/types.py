@@ -71,6 +71,9 @@ class Answer:
         and the chunk ids it cites (a follow-up's retrieval reuses them)."""
         return (question, self.answer, [p.chunk_id for p in self.cited_passages])
 
+    def to_markdown(self) -> str:
+        return answer_markdown(self.to_json())
+
     def to_json(self) -> dict[str, Any]:
         """The command-line JSON contract."""
         return {
@@ -86,6 +89,32 @@ class Answer:
             "signals": self.signals,
             "reported": self.reported,
         }
+
+
+def answer_markdown(record: dict[str, Any]) -> str:
+    """An answer (its `to_json` record) as Markdown to take away: the question, the answer
+    with its markers, and each source with its outlet, date, address and passage."""
+    lines = [f"## {_one_line(record['question'])}", "", record["answer"].strip()]
+    if record.get("reported"):
+        lines += ["", f"*As of {record['reported']}, the date of the newest article cited.*"]
+    if record.get("citations"):
+        lines += ["", "**Sources**", ""]
+    for c in record.get("citations", []):
+        meta = ", ".join(x for x in (c.get("source"), c.get("published_at")) if x)
+        lines.append(f"[{c['n']}] {_one_line(c['title'])}" + (f" ({meta})" if meta else ""))
+        if c.get("url"):
+            lines.append(f"    <{c['url']}>")
+        lines.append(f"    > {_one_line(c['passage'])}")
+    return "\n".join(lines) + "\n"
+
+
+def conversation_markdown(records: list[dict[str, Any]], title: str = "Newsdesk") -> str:
+    """Several answers, in the order asked, as one Markdown file."""
+    return f"# {title}\n\n" + "\n".join(answer_markdown(r) for r in records)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 @dataclass(frozen=True)

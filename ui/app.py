@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from index.web import is_url
 from qa.dates import as_of_date
 from qa.errors import QAError
 from qa.followup import earlier_passages
-from qa.types import Answer, Delta, Done
+from qa.types import Answer, Delta, Done, conversation_markdown
 
 from .access import KEY_COOKIE_JS, Access, HostGuard, UploadGuard
 from .container import Container
@@ -110,8 +111,20 @@ class ChatService:
                         self.metrics.answered(answer)
                     content = note + answer_html(answer)
                     history[-1] = {"role": "assistant", "content": content}
-                    turns.append(answer.turn(standalone))
+                    turns.append((*answer.turn(standalone), answer.to_json()))
                     yield history, sources_html(answer, self._texts(answer)), turns
+
+    @staticmethod
+    def export(turns: list | None) -> str | None:
+        """This conversation's answers with their sources, as a Markdown file to download
+        (None before the first answer)."""
+        records = [t[3] for t in turns or [] if len(t) >= 4 and isinstance(t[3], dict)]
+        if not records:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="newsdesk-export-"))
+        path = folder / "newsdesk-conversation.md"
+        path.write_text(conversation_markdown(records, "Newsdesk conversation"), encoding="utf-8")
+        return str(path)
 
     def _texts(self, answer: Answer) -> dict[str, str]:
         texts = {}
@@ -301,10 +314,18 @@ def _chat_tab(service: ChatService) -> None:
     }
     asked = send.click(service.chat, *io, api_name="chat", **queue)
     submitted = question.submit(service.chat, *io, api_visibility="private", **queue)
+    with gr.Row():
+        clear = gr.Button("New conversation", size="sm")
+        download = gr.DownloadButton("Download conversation (Markdown)", size="sm")
     for event in (asked, submitted):
         event.then(lambda: "", None, question, api_visibility="private")
-    clear = gr.Button("New conversation", size="sm")
-    clear.click(lambda: ([], "", []), None, [chatbot, sources, turns], api_visibility="private")
+        event.then(service.export, turns, download, api_visibility="private")
+    clear.click(
+        lambda: ([], "", [], None),
+        None,
+        [chatbot, sources, turns, download],
+        api_visibility="private",
+    )
     stop.click(None, cancels=[asked, submitted])
 
 

@@ -220,18 +220,32 @@ def _health_line(h: Health) -> str:
 
 @cli.command()
 @click.argument("question")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (--format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "json"]),
+    default="text",
+    help="text (default), md (Markdown with its sources, to keep) or json.",
+)
 @click.option("--top-k", type=click.IntRange(1, 20), help="Passages given to the model.")
 @click.option("--as-of", callback=_check_date, help="Answer as of this date (YYYY-MM-DD).")
 @click.pass_context
-def ask(ctx, question: str, as_json: bool, top_k: int | None, as_of: str | None):
+def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: str | None):
     """Ask a question; the answer cites the passages it comes from."""
     if not question.strip():
         raise click.BadParameter("the question is empty", param_hint="QUESTION")
     answerer = _container(ctx).answerer
-    if as_json:
+    fmt = "json" if as_json else fmt
+    if fmt != "text":
         answer = answerer.ask(question, top_k=top_k, as_of=as_of or "")
-        say(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        record = answer.to_json()
+        text = (
+            answer.to_markdown()
+            if fmt == "md"
+            else json.dumps(record, ensure_ascii=False, indent=2)
+        )
+        say(text.rstrip("\n"))
         return
     for event in answerer.stream(question, top_k=top_k, as_of=as_of or ""):
         match event:

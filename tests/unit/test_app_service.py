@@ -24,7 +24,8 @@ def test_chat_streams_then_keeps_the_turn_for_follow_ups(container, llm):
     events = list(service.chat("How many passengers did the Lake Orm ferry carry?", [], []))
     history, sources, turns = events[-1]
     assert "200" in history[-1]["content"] and "Lake ferry returns" in sources
-    ((question, answer, cited),) = turns
+    ((question, answer, cited, record),) = turns
+    assert record["answer"] == answer
     assert question == "How many passengers did the Lake Orm ferry carry?"
     assert answer == "The ferry carried 200 passengers [1]."
     assert len(cited) == 1 and cited[0].startswith(FERRY.id)  # the cited chunk
@@ -196,3 +197,22 @@ def test_json_logs_are_one_line_per_question_and_add(container, llm, caplog):
     events = [jsonlib.loads(r.getMessage()) for r in caplog.records if r.name == "newsdesk"]
     assert [e["event"] for e in events] == ["add", "question"]
     assert events[0]["status"] == "added" and events[1]["outcome"] in ("answered", "refused")
+
+
+def test_the_conversation_downloads_as_markdown_with_its_sources(container, llm):
+    from pathlib import Path
+
+    from ui.app import ChatService
+
+    service = ChatService(container)
+    assert service.export([]) is None  # nothing to download before the first answer
+    service.add_text(
+        "Bridge", "The bridge opened on Saturday. It cost 40 million.", "Times", "2025-05-10", ""
+    )
+    llm.replies = ["It cost 40 million [1].", "It opened on Saturday [1]."]
+    *_, (_, _, turns) = service.chat("How much did the bridge cost?", [])
+    *_, (_, _, turns) = service.chat("When did the bridge open?", [], turns)
+    text = Path(service.export(turns)).read_text()
+    assert text.startswith("# Newsdesk conversation")
+    assert text.count("**Sources**") == 2 and "[1] Bridge (Times, 2025-05-10)" in text
+    assert "It cost 40 million [1]." in text and "It opened on Saturday [1]." in text

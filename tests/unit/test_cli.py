@@ -171,3 +171,15 @@ def test_nothing_an_article_holds_acts_on_the_terminal(cli, tmp_path, llm):
         assert not any(c in out for c in ACTIVE), repr(out)
     assert "River bridge opens" in listed.output and "Sample31m Times" in listed.output
     assert "[1] River bridge opens" in asked.output
+
+
+def test_ask_exports_markdown_and_json_with_the_sources(cli, article, llm):
+    cli("add", str(article), "--source", "Sample Times", "--date", "2025-05-10")
+    llm.replies = ["It cost 40 million euros [1]."]
+    md = cli("ask", "How much did the river bridge cost?", "--format", "md").output
+    assert md.startswith("## How much did the river bridge cost?\n\nIt cost 40 million euros [1].")
+    assert "**Sources**" in md and "[1] River bridge opens (Sample Times, 2025-05-10)" in md
+    assert "    > River bridge opens" in md or "    > The river bridge opened" in md
+    llm.replies = ["It cost 40 million euros [1]."]
+    data = json.loads(cli("ask", "How much did the river bridge cost?", "--format", "json").output)
+    assert data["answer"] == "It cost 40 million euros [1]." and data["citations"][0]["n"] == 1

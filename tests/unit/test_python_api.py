@@ -61,3 +61,17 @@ def test_engines_are_llamaindex_engines_with_the_checked_answer(nd):
     refused = chat.chat("When did the Lake Orm ferry return?")
     assert refused.metadata["refused"] and refused.source_nodes == []
     assert len(chat.chat_history) == 2
+
+
+def test_an_answer_and_a_conversation_export_with_their_sources(nd):
+    nd.insert([Document(text=FERRY, metadata={"title": "Ferry back", "source": "Lake Post"})])
+    nd.llm.replies = ["The Lake Orm ferry returned on 3 May [1]."]
+    r = nd.query_engine(as_of="2025-05-10").query("When did the Lake Orm ferry return?")
+    md = r.metadata["answer"].to_markdown()
+    assert "The Lake Orm ferry returned on 3 May [1]." in md and "[1] Ferry back (Lake Post" in md
+    chat = nd.chat_engine(as_of="2025-05-10")
+    nd.llm.replies = ["The Lake Orm ferry returned on 3 May [1]."]
+    chat.chat("When did the Lake Orm ferry return?")
+    exported = chat.to_markdown()
+    assert exported.startswith("# Newsdesk\n\n## When did the Lake Orm ferry return?")
+    assert "**Sources**" in exported
