@@ -22,6 +22,7 @@ from qa.types import Answer, Delta, Done, conversation_markdown
 
 from .access import KEY_COOKIE_JS, Access, HostGuard, UploadGuard
 from .container import Container
+from .openai_api import ChatCompletions, OpenAIRoutes
 from .ops import Metrics, OpsRoutes, health
 from .render import (
     CSS,
@@ -481,6 +482,8 @@ def serve(container: Container, host: str, port: int) -> None:
     )
     hosts = Middleware(HostGuard, names=[host, *s.allowed_hosts.split(",")])
     ops = Middleware(OpsRoutes, metrics=metrics, check=lambda: health(container), access=access)
+    completions = ChatCompletions(container, metrics)
+    openai_api = Middleware(OpenAIRoutes, completions=completions, access=access)
     app.queue(default_concurrency_limit=4, max_size=s.queue_size)
     FairQueue(app._queue, s.queue_per_session, s.queue_per_address, s.queue_for_writes)
     metrics.queue_waiting = lambda: len(app._queue)
@@ -488,7 +491,7 @@ def serve(container: Container, host: str, port: int) -> None:
         server_name=host,
         server_port=port,
         share=False,  # never a public tunnel, whatever GRADIO_SHARE says
-        app_kwargs={"middleware": [hosts, ops, uploads]},
+        app_kwargs={"middleware": [hosts, ops, openai_api, uploads]},
         show_error=False,  # exceptions stay in the server log; the page says "Error"
         css=CSS,
         js=KEY_COOKIE_JS,

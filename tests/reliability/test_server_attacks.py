@@ -297,3 +297,22 @@ def test_health_and_metrics_of_the_running_server(served):
     assert 'newsdesk_questions_total{outcome="answered"}' in text
     assert 'newsdesk_ingested_articles_total{status="added"}' in text
     assert "newsdesk_answer_seconds_bucket" in text and "newsdesk_queue_waiting" in text
+
+
+def test_the_openai_sdk_gets_checked_answers_with_citations(served):
+    """The official `openai` SDK against the running server's /v1 (the real model behind
+    it): a plain and a streamed answer with their citations, and a wrong key refused."""
+    import openai
+
+    url, _ = served
+    client = openai.OpenAI(base_url=url + "v1", api_key=KEY, max_retries=0, timeout=600)
+    asked = [{"role": "user", "content": "How many homes will the Kestrel Bay wind farm power?"}]
+    plain = client.chat.completions.create(model="newsdesk", messages=asked)
+    text = plain.choices[0].message.content
+    ext = plain.model_extra["newsdesk"]
+    assert "90,000" in text and "Sources:" in text and not ext["refused"]
+    assert all("90,000" in c["passage"] or "Kestrel" in c["title"] for c in ext["citations"])
+    chunks = list(client.chat.completions.create(model="newsdesk", messages=asked, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == text
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=url + "v1", api_key="guess", max_retries=0).models.list()
