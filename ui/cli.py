@@ -297,6 +297,39 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
         serve_app(container, host or s.host, port or s.port)
 
 
+@cli.command("mcp")
+@click.option("--http", "over_http", is_flag=True, help="Streamable HTTP instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --http: address.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--write-key",
+    default="",
+    help="NEWSDESK_WRITE_TOKEN's value: adds the add_article tool (without it there is none).",
+)
+@click.pass_context
+def mcp(ctx, over_http: bool, host: str, port: int, write_key: str):
+    """Serve Newsdesk to agent apps over the Model Context Protocol (stdio by default)."""
+    from .access import is_loopback
+    from .mcp_server import build_server
+
+    container = _container(ctx)
+    s = container.settings
+    access = Access.from_settings(s)
+    may_write = bool(write_key and access.write_token and access.may_write(write_key, None))
+    if write_key and not may_write:
+        raise click.UsageError("--write-key does not match NEWSDESK_WRITE_TOKEN")
+    if over_http and not is_loopback(host) and not s.allow_open:
+        raise click.UsageError(
+            f"refusing to serve MCP on {host}: its tools need no login; "
+            "NEWSDESK_ALLOW_OPEN=1 to serve it there anyway"
+        )
+    server = build_server(container, may_write)
+    if over_http:
+        server.run("streamable-http", host=host, port=port)
+    else:
+        server.run()  # stdio: nothing else may write to stdout
+
+
 @cli.command("prepare-model")
 @click.pass_context
 def prepare_model(ctx):
