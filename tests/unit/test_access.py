@@ -122,9 +122,10 @@ def test_serve_pins_no_share_and_guards_the_host(container, monkeypatch):
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
     serve(container, "127.0.0.1", 7860)
     assert launched["share"] is False
-    guard, uploads = launched["app_kwargs"]["middleware"]
-    assert guard.cls is HostGuard and "127.0.0.1" in guard.kwargs["names"]
-    assert uploads.cls is UploadGuard and uploads.kwargs["max_files"] == 20
+    guards = {m.cls: m.kwargs for m in launched["app_kwargs"]["middleware"]}
+    assert list(guards)[0] is HostGuard  # the outermost: before anything answers
+    assert "127.0.0.1" in guards[HostGuard]["names"]
+    assert guards[UploadGuard]["max_files"] == 20
 
 
 def _uploads(tmp_path, access, max_files=3, max_bytes=10_000, quota=50_000):
