@@ -19,6 +19,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
+from qa.dates import long_date
 from qa.engines import FollowUpChatEngine
 from qa.errors import QAError, QuestionError
 from qa.types import Answer
@@ -80,6 +81,8 @@ def parse_chat(body: Any) -> tuple[str, list[tuple[str, str]], str]:
 def reply_text(answer: Answer) -> str:
     """The answer as a plain client shows it: the text, then its sources."""
     lines = [answer.answer]
+    if answer.reported:
+        lines.append(f"(as of {long_date(answer.reported)}, the date of the newest article cited)")
     if answer.citations:
         lines += ["", "Sources:"]
         for c in answer.citations:

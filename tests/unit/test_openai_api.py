@@ -101,3 +101,13 @@ def test_the_conversation_and_the_date_come_from_the_messages():
     question, turns, as_of = parse_chat(body)
     assert question == "And when?" and turns == [("Where will the ministers meet?", "In Oslo [1].")]
     assert as_of == "2025-05-12"
+
+
+def test_an_answer_about_a_time_says_the_date_it_reports():
+    from qa.types import Answer
+    from ui.openai_api import reply_text
+
+    answer = Answer("When?", "On Thursday [1].", False, [], {}, 0, 0, reported="2025-10-25")
+    assert reply_text(answer).splitlines()[1] == (
+        "(as of 25 October 2025, the date of the newest article cited)"
+    )
