@@ -10,6 +10,7 @@ from index.chunking import Chunker, sentence_spans
 from index.readers import FORMATS, Source, read_data
 from qa.citations import enforce_citations
 from qa.types import Passage
+from tests.reliability import best_of
 
 FUZZ = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 SUFFIXES = sorted({s for f in FORMATS.values() for s in f.suffixes} - {".html", ".htm"})
@@ -66,15 +67,6 @@ def test_citation_check_never_invents_a_passage(answer, texts):
     assert set(checked.unsupported) <= set(checked.sentences)
 
 
-def _best_of(runs, fn):
-    best = float("inf")
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def _prose(n: int) -> str:
     sentence = "The council said on Monday that the harbour bridge opens in March. "
     return (sentence * (n // len(sentence) + 1))[:n]
@@ -84,8 +76,8 @@ def test_chunking_grows_linearly_with_the_article():
     chunker = Chunker(700, 150)
     for make in (_prose, lambda n: "word " * (n // 5), lambda n: "A. " * (n // 3)):
         small, large = make(1_000_000), make(2_000_000)
-        one = _best_of(3, lambda: chunker.chunk("a", small))  # noqa: B023
-        two = _best_of(3, lambda: chunker.chunk("a", large))  # noqa: B023
+        one = best_of(3, lambda: chunker.chunk("a", small))  # noqa: B023
+        two = best_of(3, lambda: chunker.chunk("a", large))  # noqa: B023
         assert two < 3 * one + 0.05, (one, two)  # quadratic growth would be 4x
 
 

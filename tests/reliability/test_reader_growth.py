@@ -4,21 +4,10 @@ room for a busy machine). Shapes: long runs of what a pattern or a
 loop repeats (blank lines after a front-matter fence, comments before a root, many items,
 deep JSON, long lines)."""
 
-import time
-
 import pytest
 
 from index.readers import FORMATS, Source, read_data
-
-
-def _best_of(runs, fn):
-    best = float("inf")
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
+from tests.reliability import best_of
 
 PROSE = "The council said on Monday that the harbour bridge opens in March. "
 ITEM = "<item><title>t</title><description>d</description></item>"
@@ -70,6 +59,6 @@ def test_every_reader_grows_linearly(suffix, make):
 
     n = 10_000 if suffix == ".md" else 100_000  # main's front matter: 0.5 s at 10,000
     small, large = make(n).encode(), make(4 * n).encode()
-    one = _best_of(3, read(small))
-    four = _best_of(3, read(large))
+    one = best_of(3, read(small))
+    four = best_of(3, read(large))
     assert four < 8 * one + 0.05, (one, four)  # quadratic growth would be 16x
