@@ -58,9 +58,61 @@ def words(text: str) -> list[str]:
 _STEMMER = Stemmer.Stemmer("english")
 
 
+# Past forms a stemmer cannot bring home ("won" is not "win"): news reports events in them.
+IRREGULAR = {
+    past: base
+    for base, forms in {
+        "win": "won",
+        "lose": "lost",
+        "meet": "met",
+        "hold": "held",
+        "take": "took taken",
+        "make": "made",
+        "sell": "sold",
+        "buy": "bought",
+        "leave": "left",
+        "run": "ran",
+        "begin": "began begun",
+        "go": "went gone",
+        "give": "gave given",
+        "find": "found",
+        "pay": "paid",
+        "strike": "struck",
+        "fall": "fell fallen",
+        "rise": "rose risen",
+        "choose": "chose chosen",
+        "sink": "sank sunk",
+        "steal": "stole stolen",
+        "drive": "drove driven",
+        "fly": "flew flown",
+        "grow": "grew grown",
+        "know": "knew known",
+        "tell": "told",
+        "say": "said",
+        "seek": "sought",
+        "catch": "caught",
+        "bring": "brought",
+        "build": "built",
+        "send": "sent",
+        "spend": "spent",
+        "lead": "led",
+        "hit": "hit",
+        "shoot": "shot",
+        "flee": "fled",
+        "freeze": "froze frozen",
+        "write": "wrote written",
+        "speak": "spoke spoken",
+        "break": "broke broken",
+        "swear": "swore sworn",
+    }.items()
+    for past in forms.split()
+}
+
+
 def stems(tokens: Iterable[str]) -> set[str]:
-    """English stems of the words ("launched" and "launching" are "launch")."""
-    return set(_STEMMER.stemWords([t.lower().replace("’", "'") for t in tokens]))
+    """English stems of the words ("launched" and "launching" are "launch"; "won" is "win")."""
+    words = [t.lower().replace("’", "'") for t in tokens]
+    return set(_STEMMER.stemWords([IRREGULAR.get(w, w) for w in words]))
 
 
 def content_stems(text: str) -> set[str]:

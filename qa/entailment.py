@@ -118,11 +118,20 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     if language.asks_outcome(question):
         planned = [basis[1]] if states else [w for _, w in top[:2]]
         plan = bool(planned) and all(language.plan_beyond(w, question) for w in planned)
-    fact = any(
-        key_terms(_CLAIM_WORDS.sub("", sentence), mid_sentence=True) - asked
-        for sentence in checked.sentences
-    )
+    # the reply's own contradiction: a sentence of it (checked against the passages like any
+    # other) about the same event with a name the question does not hold ("No, Argentina
+    # won the final"); a bare fact beside the claim is no evidence against it
+    fact = any(_contradicts(_CLAIM_WORDS.sub("", s), asked, event) for s in checked.sentences)
     return Claim(verdict, top, states, negated, contrast, plan, fact, basis)
+
+
+def _contradicts(sentence: str, asked: set[str], event: set[str]) -> bool:
+    """Whether a sentence tells the claim's event with another name: most of the event's
+    words, a name the question lacks, and no negation (a "did not" restates the claim)."""
+    if not event or language.negated(sentence):
+        return False
+    share = len(event & language.content_stems(sentence)) / len(event)
+    return share >= EVENT_SHARE and bool(key_terms(sentence, mid_sentence=True) - asked)
 
 
 def _windows(text: str) -> list[str]:

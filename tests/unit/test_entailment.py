@@ -95,3 +95,14 @@ def test_a_reply_without_yes_or_no_says_what_its_polarity_says():
     assert c.verdict == "yes" and settle(c, 0.95).problem == ""
     c = claim(q, _checked("Argentina did not lose the final [1].", CUP, q), CUP)
     assert c.verdict == "no"
+
+
+def test_a_bare_fact_beside_a_negated_claim_is_no_evidence_against_it():
+    """An article that reports a suit being filed, not its outcome: "No, she did not win"
+    plus a true fact about the filing is not a no the passages back."""
+    passages = [_p(1, "The singer Mara Velt filed a lawsuit against Orbit Records in Ohio.")]
+    q = "Did Mara Velt win her lawsuit against Orbit Records?"
+    reply = "No, Mara Velt did not win her lawsuit [1]. The lawsuit was filed in Ohio [1]."
+    c = claim(q, _checked(reply, passages, q), passages)
+    assert not c.fact and not c.contrast
+    assert settle(c, 0.2).problem == "no passage sentence contradicts the claim"

@@ -133,3 +133,11 @@ def test_patterns_stay_linear_on_hostile_text():
             small = time.perf_counter() - t0
         else:
             assert time.perf_counter() - t0 < max(0.5, small * 40)
+
+
+def test_irregular_past_forms_share_their_verbs_stem():
+    from index.language import stems
+
+    assert stems(["won"]) == stems(["win"]) == stems(["wins"])
+    assert stems(["met", "held", "sold"]) == stems(["meet", "hold", "sell"])
+    assert stems(["founded"]) != stems(["found"])  # "found" is "find"; "founded" is not
