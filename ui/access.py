@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from . import asgi
 from .settings import Settings, SettingsError
 
 
@@ -179,7 +180,7 @@ class HostGuard:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = asgi.headers(scope)
         problem = ""
         if not self.allowed(host_name(headers.get(b"host", ""))):
             problem = "this server does not answer to that host name (NEWSDESK_ALLOWED_HOSTS)"
@@ -191,7 +192,7 @@ class HostGuard:
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
-        await _plain(send, 403 if "write" in problem else 400, problem)
+        await asgi.plain(send, 403 if "write" in problem else 400, problem)
 
 
 UPLOAD_PATH = "/gradio_api/upload"
@@ -244,10 +245,10 @@ class UploadGuard:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope.get("path", "").rstrip("/").endswith(UPLOAD_PATH):
             return await self.app(scope, receive, send)
-        headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = asgi.headers(scope)
         status, problem = self._problem(headers)
         if problem:
-            return await _plain(send, status, problem)
+            return await asgi.plain(send, status, problem)
         await self.app(scope, self._counting(receive), send)
 
     def _problem(self, headers: dict[bytes, str]) -> tuple[int, str]:
@@ -291,14 +292,3 @@ def _cookie(header: str, name: str) -> str:
         if key == name:
             return unquote(value)
     return ""
-
-
-async def _plain(send: Any, status: int, text: str) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": (text + "\n").encode()})

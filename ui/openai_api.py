@@ -24,6 +24,7 @@ from qa.engines import FollowUpChatEngine
 from qa.errors import QAError, QuestionError
 from qa.types import Answer
 
+from . import asgi
 from .access import Access
 from .container import Container
 from .ops import Metrics
@@ -150,7 +151,7 @@ class OpenAIRoutes:
         if scope["type"] != "http" or path not in ("/v1/models", "/v1/chat/completions"):
             return await self.app(scope, receive, send)
         try:
-            headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            headers = asgi.headers(scope)
             if not self._allowed(headers.get(b"authorization", "")):
                 raise RequestProblem(
                     401,
@@ -164,7 +165,7 @@ class OpenAIRoutes:
                         {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "newsdesk"}
                     ],
                 }
-                return await _json(send, 200, listing)
+                return await asgi.json_response(send, 200, listing)
             if scope.get("method") != "POST":
                 raise RequestProblem(405, "use POST")
             body = await _body(receive)
@@ -176,11 +177,11 @@ class OpenAIRoutes:
                 self.completions.answer, question, turns, as_of
             )
         except RequestProblem as exc:
-            return await _json(send, exc.status, _error(str(exc), exc.kind))
+            return await asgi.json_response(send, exc.status, _error(str(exc), exc.kind))
         except QuestionError as exc:
-            return await _json(send, 400, _error(str(exc), "invalid_request_error"))
+            return await asgi.json_response(send, 400, _error(str(exc), "invalid_request_error"))
         except QAError as exc:  # the model or the index failed
-            return await _json(send, 503, _error(str(exc), "server_error"))
+            return await asgi.json_response(send, 503, _error(str(exc), "server_error"))
         created, cid = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:24]}"
         text, ext = reply_text(answer), extension(answer, searched)
         usage = {
@@ -189,7 +190,7 @@ class OpenAIRoutes:
             "total_tokens": answer.prompt_tokens + answer.completion_tokens,
         }
         if not stream:
-            return await _json(
+            return await asgi.json_response(
                 send,
                 200,
                 {
@@ -268,15 +269,3 @@ async def _body(receive: Any) -> Any:
         return json.loads(data or b"null")
     except (ValueError, RecursionError):
         raise RequestProblem(400, "the body is not valid JSON") from None
-
-
-async def _json(send: Any, status: int, payload: Any) -> None:
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

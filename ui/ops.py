@@ -18,6 +18,7 @@ from prometheus_client.exposition import generate_latest
 from index.ingest import AddOutcome
 from qa.types import Answer
 
+from . import asgi
 from .access import Access
 from .container import Container
 
@@ -191,16 +192,16 @@ class OpsRoutes:
             checks = await anyio.to_thread.run_sync(self.check)
             ok = all(v == "ok" for v in checks.values())
             body = json.dumps({"ok": ok, **checks}).encode()
-            return await _send(send, 200 if ok else 503, b"application/json", body)
+            return await asgi.respond(send, 200 if ok else 503, body, b"application/json")
         if path == "/metrics":
-            headers = {k.lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            headers = asgi.headers(scope)
             if not self._may_scrape(headers.get(b"authorization", "")):
                 body = b"metrics need the write key (Bearer) or a user's login (Basic)\n"
-                return await _send(send, 401, b"text/plain; charset=utf-8", body)
+                return await asgi.respond(send, 401, body)
             import anyio
 
             body = await anyio.to_thread.run_sync(self.metrics.scrape)
-            return await _send(send, 200, CONTENT_TYPE_LATEST.encode(), body)
+            return await asgi.respond(send, 200, body, CONTENT_TYPE_LATEST.encode())
         return await self.app(scope, receive, send)
 
     def _may_scrape(self, authorization: str) -> bool:
@@ -216,9 +217,3 @@ class OpsRoutes:
                 return False
             return self.access.login(name, password)
         return False
-
-
-async def _send(send: Any, status: int, kind: bytes, body: bytes) -> None:
-    start = {"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]}
-    await send(start)
-    await send({"type": "http.response.body", "body": body})
