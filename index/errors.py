@@ -16,3 +16,7 @@ class ReadError(IndexingError):
 
 class StoreError(IndexingError):
     """The vector store could not be opened, read or written."""
+
+
+class EncoderError(IndexingError):
+    """The encoder could not be exported or loaded."""

@@ -27,6 +27,8 @@ from .types import Article, Chunk, SearchHit, StoredArticle, text_hash
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 100, "max_neighbors": 32}
 # 2: chunks carry LlamaIndex's node fields (1, the first release, had Newsdesk's fields only)
 FORMAT = 2
+# what every release before the encoder mark embedded with (sentence-transformers, float32)
+LEGACY_ENCODER = "all-MiniLM-L6-v2 f32"
 # what LlamaIndex shows its embedder and LLM of a node: the reader-facing fields only
 _INTERNAL = ["article_id", "version", "chunk_index", "start", "end", "written_at"]
 
@@ -61,9 +63,18 @@ class ChromaStore:
     its record switch, and must not be taken for leftovers (0 where one writer holds the
     index: an on-disk index behind its write lock)."""
 
-    def __init__(self, client: Any, prefix: str = "newsdesk", stale_grace: float = 0.0) -> None:
+    def __init__(
+        self,
+        client: Any,
+        prefix: str = "newsdesk",
+        stale_grace: float = 0.0,
+        encoder: str = "",
+    ) -> None:
         self.client = client
         self.stale_grace = stale_grace
+        # the identity of the embedder whose vectors this process writes, kept with the
+        # index ("": leave the index's mark as it is)
+        self.encoder = encoder
         try:
             self.chunks = client.get_or_create_collection(
                 f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": HNSW}
@@ -88,7 +99,23 @@ class ChromaStore:
         return str(self._collection_meta().get("revision", ""))
 
     def _bump_revision(self) -> None:
-        self.chunks.modify(metadata={"revision": uuid.uuid4().hex, "format": FORMAT})
+        meta: dict[str, Any] = {"revision": uuid.uuid4().hex, "format": FORMAT}
+        encoder = self.encoder or self._collection_meta().get("encoder")
+        if encoder:
+            meta["encoder"] = encoder
+        self.chunks.modify(metadata=meta)  # Chroma replaces the whole metadata
+
+    def mark_encoder(self) -> None:
+        """Records `encoder` as the index's (after every vector was written by it)."""
+        self._bump_revision()
+
+    def encoder_mark(self) -> str:
+        """The embedder the stored vectors come from: the index's mark, the legacy encoder
+        for an index written before marks, "" for an empty index (any embedder fits)."""
+        mark = self._collection_meta().get("encoder")
+        if mark:
+            return str(mark)
+        return LEGACY_ENCODER if self.chunks.count() else ""
 
     # -- format -----------------------------------------------------------------------------
     def outdated(self) -> int:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms import LLM
@@ -17,6 +18,7 @@ from .dates import long_date, time_sensitive
 from .entailment import NOT_AN_ANSWER, claim, not_an_answer, settle
 from .errors import QuestionError
 from .llm import count_tokens, pieces, reply, yes_probability
+from .memo import Memo, normalised
 from .prompting import Prompts
 from .retrieval import Retriever
 from .trust import RefusalModel, signals_after, signals_found
@@ -52,11 +54,33 @@ class Answerer:
     """Retrieve, check that the passages hold an answer, generate, enforce citations, then
     decide from all the evidence whether the reply is given."""
 
-    def __init__(self, retriever: Retriever, llm: LLM, prompts: Prompts, policy: AnswerPolicy):
+    def __init__(
+        self,
+        retriever: Retriever,
+        llm: LLM,
+        prompts: Prompts,
+        policy: AnswerPolicy,
+        *,
+        memo: Memo[Answer] | None = None,
+        settings_key: str = "",
+    ):
         self.retriever = retriever
         self.llm = llm
         self.prompts = prompts
+        # answers already given, kept by what decides them (`settings_key`: the settings)
+        self.memo: Memo[Answer] = memo if memo is not None else Memo(0)
+        self.settings_key = settings_key
         self.policy = policy
+
+    @property
+    def policy(self) -> AnswerPolicy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: AnswerPolicy) -> None:
+        """A new policy (eval's and bench's refusal line) decides anew: kept answers go."""
+        self._policy = policy
+        self.memo.clear()
 
     def ask(
         self,
@@ -83,6 +107,28 @@ class Answerer:
         `also`: chunk ids that compete in the ranking (a follow-up's earlier citations).
         Raises QuestionError for a question too long to ask."""
         QuestionError.check_length(question, self.policy.max_question_chars)
+        t0 = time.perf_counter()
+        key = self._key(question, top_k, as_of, also)
+        if (kept := self.memo.get(key)) is not None:
+            elapsed = round((time.perf_counter() - t0) * 1000, 1)
+            yield Done(_asked_again(kept, question, elapsed))
+            return
+        for event in self._stream(question, top_k, as_of, also):
+            if isinstance(event, Done):
+                self.memo.put(key, event.answer)
+            yield event
+
+    def _key(self, question: str, top_k: int | None, as_of: str, also: Sequence[str]) -> Hashable:
+        """Everything an answer depends on: the question, its date (or, undated, today's:
+        "latest" changes with the day), what competes in the ranking, the index as it is
+        now and the settings."""
+        day = as_of or date.today().isoformat()
+        revision = self.retriever.store.revision() if self.memo.size else ""
+        return (normalised(question), day, top_k, tuple(also), revision, self.settings_key)
+
+    def _stream(
+        self, question: str, top_k: int | None, as_of: str, also: Sequence[str]
+    ) -> Iterator[AnswerEvent]:
         attempt = Attempt(question, as_of)
         attempt.passages = self.retriever.passages(question, top_k, as_of, also)
         attempt.mark("retrieve_ms")
@@ -147,6 +193,14 @@ class Answerer:
                     f"context of {window} tokens"
                 )
             attempt.passages = attempt.passages[:-1]
+
+
+def _asked_again(kept: Answer, question: str, elapsed_ms: float) -> Answer:
+    """A kept answer for a question asked again, maybe written differently: it names the
+    question as asked this time, and its timings say it was not computed."""
+    text = refusal_text(question) if kept.answer == refusal_text(kept.question) else kept.answer
+    timings = {"total_ms": elapsed_ms, "cached": 1.0}
+    return replace(kept, question=question, answer=text, timings=timings)
 
 
 def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:

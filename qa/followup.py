@@ -14,6 +14,7 @@ from index.language import QUESTION_WORD, STOPWORDS, stems
 from .citations import MARKER
 from .errors import QuestionError
 from .llm import chat, count_tokens, reply
+from .memo import Memo, normalised
 from .prompting import Prompts
 
 # Words that point back into the conversation: a question with one of them (or a very short
@@ -85,12 +86,18 @@ class QuestionRewriter:
         max_turns: int,
         max_tokens: int,
         max_question_chars: int,
+        memo: Memo[str] | None = None,
+        settings_key: str = "",
     ) -> None:
         self.llm = llm
         self.prompts = prompts
         self.max_turns = max_turns
         self.max_tokens = max_tokens
         self.max_chars = max_question_chars
+        # rewrites already made, by follow-up and the turns it follows (not by the index:
+        # a rewrite reads only the conversation)
+        self.memo: Memo[str] = memo if memo is not None else Memo(0)
+        self.settings_key = settings_key
 
     def rewrite(self, question: str, turns: Sequence[Sequence[Any]]) -> str:
         """The standalone question; the question itself when no rewrite is needed or usable.
@@ -105,6 +112,14 @@ class QuestionRewriter:
         ]
         if not recent:
             return question
+        key = (normalised(question), tuple(recent), self.settings_key)
+        if (kept := self.memo.get(key)) is not None:
+            return kept
+        rewritten = self._rewrite(question, recent)
+        self.memo.put(key, rewritten)
+        return rewritten
+
+    def _rewrite(self, question: str, recent: list[tuple[str, str]]) -> str:
         user = self.prompts.render("condense.j2", question=question, turns=recent)
         # the answer's system prompt goes first, so the model's cached prefix stays valid
         messages = chat(("system", self.prompts.render("system.j2")), ("user", user))

