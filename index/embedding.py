@@ -6,6 +6,7 @@ import json
 import os
 from abc import abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -192,12 +193,27 @@ class OnnxEmbedder(Embedder):
         """The exported model, made when missing (a few seconds, once per weights)."""
         return ensure_onnx(Path(self.model_path), Path(self.cache), self.int8)
 
+    @property
+    def _cores(self) -> int:
+        return self.threads or os.cpu_count() or 1
+
     @cached_property
     def _session(self):
+        """For one text (a question): every core works on it."""
+        return self._new_session(self._cores)
+
+    @cached_property
+    def _one_core_session(self):
+        """For many texts: one core each, texts in parallel; the ops of one short text are
+        too small to split well. On 2 cores, alternating in one process: 51-57 chunks/s
+        against 47-54 with both cores on each text. Sessions may run from several threads."""
+        return self._new_session(1)
+
+    def _new_session(self, threads: int):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         return ort.InferenceSession(
@@ -219,23 +235,29 @@ class OnnxEmbedder(Embedder):
         own); alone it is the same wherever it is embedded. And without padding it is faster
         on CPU: 58 chunks/s alone against 47 in batches of 32 (int8; f32 38 against 30)."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            part = texts[start : start + self.batch_size]
-            for row, encoded in enumerate(self._tokenizer.encode_batch(list(part))):
-                out[start + row] = self._run(encoded)
+        if len(texts) == 1 or self._cores == 1:
+            for row, text in enumerate(texts):
+                (encoded,) = self._tokenizer.encode_batch([text])
+                out[row] = self._run(self._session, encoded)
+            return out
+        with ThreadPoolExecutor(self._cores) as pool:
+            for start in range(0, len(texts), self.batch_size):
+                part = self._tokenizer.encode_batch(list(texts[start : start + self.batch_size]))
+                runs = pool.map(lambda e: self._run(self._one_core_session, e), part)
+                out[start : start + len(part)] = np.vstack(list(runs))
         return out
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed(texts)
 
-    def _run(self, encoded: Any) -> np.ndarray:
+    def _run(self, session: Any, encoded: Any) -> np.ndarray:
         ids = np.array([encoded.ids], dtype=np.int64)
         feeds = {
             "input_ids": ids,
             "attention_mask": np.ones_like(ids),
             "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
         }
-        (hidden,) = self._session.run(None, feeds)
+        (hidden,) = session.run(None, feeds)
         vector = hidden[0].mean(axis=0)  # mean pooling: every token is real, none padding
         if self._config["normalize"]:
             vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
