@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from dataclasses import replace
@@ -461,6 +462,14 @@ def _client(request: Any, username: str | None) -> str:
     return f"address:{client.host}" if client else "address:?"
 
 
+def warm_up(container: Container) -> None:
+    """Builds what the first question needs, so that it does not wait for it."""
+    try:
+        container.answerer.retriever.passages("warm up")
+    except Exception as exc:  # the first question reports it; the log says it now
+        logging.getLogger("newsdesk").warning("warm-up failed: %s", exc)
+
+
 def serve(container: Container, host: str, port: int) -> None:
     """Serve the app; refuses an open server on an address others can reach."""
     from gradio.utils import get_upload_folder
@@ -470,7 +479,9 @@ def serve(container: Container, host: str, port: int) -> None:
     access.check_server(host, s.allow_open)
     metrics = Metrics(container, json_logs=s.log_format == "json")
     service = ChatService(container, access, metrics)
-    container.answerer  # load the model before the first question  # noqa: B018
+    # the model, the encoder and the keyword index load while the page comes up; a
+    # question asked before they are ready waits for them (each part is built once)
+    threading.Thread(target=warm_up, args=(container,), name="warm-up", daemon=True).start()
     app = build_app(service)
     uploads = Middleware(
         UploadGuard,
