@@ -216,3 +216,21 @@ def test_the_conversation_downloads_as_markdown_with_its_sources(container, llm)
     assert text.startswith("# Newsdesk conversation")
     assert text.count("**Sources**") == 2 and "[1] Bridge (Times, 2025-05-10)" in text
     assert "It cost 40 million [1]." in text and "It opened on Saturday [1]." in text
+
+
+def test_warm_up_builds_what_the_first_question_needs_and_a_failure_only_logs(
+    container, caplog, monkeypatch
+):
+    from ui.app import warm_up
+
+    container.ingestor.add(FERRY)
+    assert "answerer" not in container.__dict__
+    warm_up(container)
+    assert "answerer" in container.__dict__ and "retriever" in container.__dict__
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the index is gone")
+
+    monkeypatch.setattr(container.answerer.retriever, "passages", broken)
+    warm_up(container)  # does not raise: the first question will say what is wrong
+    assert "warm-up failed: the index is gone" in caplog.text
