@@ -83,7 +83,7 @@ class SentenceTransformerEmbedder(Embedder):
             "model_path": model_path,
             "batch_size": batch_size,
             "threads": threads,
-            "model_name": "all-MiniLM-L6-v2",
+            "model_name": MINILM,
             "embed_batch_size": batch_size,
             "identity": f"{MINILM} f32",
         }

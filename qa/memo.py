@@ -40,16 +40,12 @@ class Memo(Generic[V]):
         self.size = size
         self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: Hashable) -> V | None:
         with self._lock:
             if key not in self._items:
-                self.misses += 1
                 return None
             self._items.move_to_end(key)
-            self.hits += 1
             return self._items[key]
 
     def put(self, key: Hashable, value: V) -> None:

@@ -107,8 +107,7 @@ class Container:
                 failed += outcome.status == "failed"
                 if done % step == 0 and done < len(ids):
                     self._notice(f"  {done:,}/{len(ids):,} articles re-embedded")
-            if failed:
-                store.encoder = mine
+            if failed:  # the store is not kept: the next open starts again
                 raise StoreError(
                     f"re-embedding failed for {failed:,} of {len(ids):,} articles; "
                     "the index keeps its old mark and is re-embedded next time"
