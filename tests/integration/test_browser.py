@@ -65,8 +65,13 @@ def ask(browser, url: str, question: str) -> dict[str, float]:
         lambda d: question in d.execute_script(CHAT_TEXT)
     )
     shown = browser.execute_script(CHAT_TEXT)
+    # the first answer text after the question; a kept answer (asked before on this server)
+    # may come with the question, whole
     WebDriverWait(browser, 240, poll_frequency=0.05).until(
-        lambda d: len(d.execute_script(CHAT_TEXT).strip()) > len(shown.strip()) + 1
+        lambda d: (
+            len(d.execute_script(CHAT_TEXT).strip()) > len(shown.strip()) + 1
+            or d.find_elements(By.CSS_SELECTOR, ".nd-answer, .nd-refusal")
+        )
     )
     first = time.perf_counter() - t0
     WebDriverWait(browser, 240, poll_frequency=0.1).until(

@@ -250,8 +250,10 @@ def test_one_client_flooding_the_queue_cannot_starve_others_or_block_adds(served
         body = {"data": [question, [], [], ""], "fn_index": chat_fn, "session_hash": session}
         return httpx.post(url + "gradio_api/queue/join", json=body, timeout=30).status_code
 
-    busy = Client(url, verbose=False).submit(  # holds the model while the flood waits
-        "How many homes will the Kestrel Bay wind farm power?", [], api_name="/chat"
+    # holds the model while the flood waits: a question no other test asks this server
+    # (one asked before is a kept answer, served at once)
+    busy = Client(url, verbose=False).submit(
+        "When will the Kestrel Bay wind farm be complete?", [], api_name="/chat"
     )
     time.sleep(1)
     one_session = [join("flood-session") for _ in range(10)]
