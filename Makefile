@@ -8,11 +8,17 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
+# llama.cpp is compiled for this CPU, without AMX: a virtual machine may report AMX and still
+# refuse its instructions (the model then dies of SIGILL on its first prompt). No wheel cache
+# for the same reason: a cached build may come from a CPU this one is not.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+export CMAKE_ARGS ?= -DGGML_NATIVE=ON -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
+
 # torch is pinned in pyproject.toml, so pip takes the CPU wheel in the same command as the rest.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[test]"
+	$(BIN)/python -m pip install -q --no-cache-dir -e ".[test]"
 	touch $@
 
 model: install
