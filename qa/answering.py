@@ -17,6 +17,7 @@ from .citations import CheckedAnswer, enforce_citations, evidence_text, with_mar
 from .dates import long_date, time_sensitive
 from .entailment import NOT_AN_ANSWER, claim, not_an_answer, settle
 from .errors import QuestionError
+from .evidence import EvidenceSelector
 from .llm import count_tokens, pieces, reply, yes_probability
 from .memo import Memo, normalised
 from .prompting import Prompts
@@ -63,8 +64,11 @@ class Answerer:
         *,
         memo: Memo[Answer] | None = None,
         settings_key: str = "",
+        evidence: EvidenceSelector | None = None,
     ):
         self.retriever = retriever
+        # what the model reads of the passages (default: all of them)
+        self.evidence = evidence or EvidenceSelector(0)
         self.llm = llm
         self.prompts = prompts
         # answers already given, kept by what decides them (`settings_key`: the settings)
@@ -133,6 +137,7 @@ class Answerer:
         attempt.passages = self.retriever.passages(question, top_k, as_of, also)
         attempt.mark("retrieve_ms")
         attempt.signals = signals_found(attempt.passages)
+        attempt.shown = self.evidence.select(question, attempt.passages)
         if not attempt.passages:
             yield Done(attempt.refused("no passage to read"))
             return
@@ -169,7 +174,7 @@ class Answerer:
         answer = judge(attempt, text, self.policy)
         if not answer.refusal_reason.startswith(NOT_AN_ANSWER):
             return answer
-        messages = self.prompts.messages("retry", attempt.question, attempt.passages, as_of)
+        messages = self.prompts.messages("retry", attempt.question, attempt.shown, as_of)
         retried = reply(self.llm, messages, max_tokens=self.policy.max_tokens)
         attempt.signals["retried"] = 1.0
         attempt.mark("retry_ms")
@@ -183,16 +188,18 @@ class Answerer:
         while True:
             prompts = []
             for step in ("check", "answer"):
-                messages = self.prompts.messages(step, attempt.question, attempt.passages, as_of)
+                messages = self.prompts.messages(step, attempt.question, attempt.shown, as_of)
                 prompts.append((messages, count_tokens(self.llm, messages)))
             if max(tokens for _, tokens in prompts) <= budget:
                 return prompts
-            if len(attempt.passages) <= 1:
+            if len(attempt.shown) <= 1:
                 raise QuestionError(
                     "the question and its passages do not fit the model's "
                     f"context of {window} tokens"
                 )
-            attempt.passages = attempt.passages[:-1]
+            last = attempt.shown[-1].n
+            attempt.shown = attempt.shown[:-1]
+            attempt.passages = [p for p in attempt.passages if p.n < last]
 
 
 def _asked_again(kept: Answer, question: str, elapsed_ms: float) -> Answer:
@@ -295,6 +302,7 @@ class Attempt:
     question: str
     as_of: str = ""
     passages: list[Passage] = field(default_factory=list)
+    shown: list[Passage] = field(default_factory=list)  # what the model reads of them
     marks: dict[str, float] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
@@ -326,6 +334,7 @@ class Attempt:
             unsupported=unsupported,
             refusal_reason=reason,
             passages=list(self.passages),
+            read=list(self.shown),
             signals=self.signals,
             reply=self.reply,
             reported=_reported(self.question, self.as_of, citations),

@@ -23,6 +23,7 @@ from .eval_metrics import (
     nearest_choice,
     retrieval_scores,
 )
+from .evidence import BUDGETS, EvidenceSelector, tokens
 from .followup import QuestionRewriter
 from .retrieval import Retriever
 from .types import Answer, Passage
@@ -129,10 +130,12 @@ class Evaluation:
         retriever: Retriever,
         answerer: Answerer | None,
         rewriter: QuestionRewriter | None = None,
+        evidence: EvidenceSelector | None = None,
     ) -> None:
         self.retriever = retriever
         self.answerer = answerer
         self.rewriter = rewriter
+        self.evidence = evidence or EvidenceSelector(0)  # what the answerer would read
 
     def conversation(self, case: FollowUp) -> dict[str, Any]:
         """The two turns through the chat engine (the app's rewriting and ranking). The
@@ -176,15 +179,22 @@ class Evaluation:
             "retrieval": retrieval_scores(article_ids, q.evidence_article_ids),
         }
         if self.answerer is None:
-            # the passages the answerer would read: the same call it makes
-            read = self.retriever.passages(q.question, as_of=q.question_date)
-            record["answer_in_context"] = _in_context(q, read)
+            # the passages the answerer would retrieve (the same call it makes) and read
+            passages = self.retriever.passages(q.question, as_of=q.question_date)
+            record["answer_in_context"] = _in_context(q, self.evidence.select(q.question, passages))
+            record["answer_in_passages"] = _in_context(q, passages)
+            # for `newsdesk fit-evidence`: what each candidate budget would show
+            record["evidence"] = {
+                str(b): _shown(q, self.evidence.with_budget(b).select(q.question, passages))
+                for b in BUDGETS
+            }
             return record
         t0 = time.perf_counter()
         answer = self.answerer.ask(q.question, as_of=q.question_date)
         latency = (time.perf_counter() - t0) * 1000
         record.update(_answered(answer, q.answers, q.choices, q.answerable, latency))
-        record["answer_in_context"] = _in_context(q, answer.passages)
+        record["answer_in_context"] = _in_context(q, answer.read or answer.passages)
+        record["answer_in_passages"] = _in_context(q, answer.passages)
         return record
 
 
@@ -222,6 +232,11 @@ def _answered(
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
     }
+
+
+def _shown(q: EvalQuestion, read: Sequence[Passage]) -> dict[str, Any]:
+    """Whether a gold answer is in what a budget shows, and the size of that."""
+    return {"in_context": _in_context(q, read), "tokens": sum(tokens(p.text) for p in read)}
 
 
 def _in_context(q: EvalQuestion, passages: Sequence[Passage]) -> bool:

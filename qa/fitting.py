@@ -253,3 +253,55 @@ def cross_validate(
         if any(f[key] is not None for f in folds)
     }
     return {"folds": folds, "mean": mean, "out_of_fold": figures(pooled), "rows": pooled}
+
+
+def fit_budget(
+    records: Sequence[Mapping[str, Any]], k: int = 5, tolerance: float = 0.005
+) -> dict[str, Any]:
+    """The evidence budget by k-fold, from a retrieval-only eval run's records (each holds,
+    per candidate budget, whether the gold answer is in what the model would read). Per
+    fold, the smallest budget whose answer-in-context on the other folds is within
+    `tolerance` of whole passages' (budget 0), measured on this fold; then the budget chosen
+    on every question, which is the one to ship."""
+    rows = [r for r in records if r.get("answerable") and r.get("evidence")]
+    if not rows:
+        raise ValueError("no answerable record measures the evidence budgets")
+    budgets = sorted(int(b) for b in rows[0]["evidence"] if int(b) > 0)
+
+    def rate(subset: Sequence[Mapping[str, Any]], budget: int) -> float:
+        return statistics.fmean(float(r["evidence"][str(budget)]["in_context"]) for r in subset)
+
+    def size(subset: Sequence[Mapping[str, Any]], budget: int) -> float:
+        return statistics.median(r["evidence"][str(budget)]["tokens"] for r in subset)
+
+    def choose(subset: Sequence[Mapping[str, Any]]) -> int:
+        whole = rate(subset, 0)
+        return next((b for b in budgets if rate(subset, b) >= whole - tolerance), 0)
+
+    folds = []
+    pooled: list[tuple[Mapping[str, Any], int]] = []
+    for i in range(k):
+        train = [r for r in rows if fold_of(str(r["id"]), k) != i]
+        test = [r for r in rows if fold_of(str(r["id"]), k) == i]
+        budget = choose(train)
+        pooled.extend((r, budget) for r in test)
+        folds.append(
+            {
+                "fold": i,
+                "n": len(test),
+                "budget": budget,
+                "in_context": round(rate(test, budget), 4),
+                "whole": round(rate(test, 0), 4),
+            }
+        )
+    oof = statistics.fmean(float(r["evidence"][str(b)]["in_context"]) for r, b in pooled)
+    chosen = choose(rows)
+    return {
+        "folds": folds,
+        "out_of_fold": {"in_context": round(oof, 4), "whole": round(rate(rows, 0), 4)},
+        "budget": chosen,
+        "by_budget": {
+            b: {"in_context": round(rate(rows, b), 4), "median_tokens": size(rows, b)}
+            for b in [0, *budgets]
+        },
+    }

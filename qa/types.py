@@ -56,6 +56,7 @@ class Answer:
     unsupported: list[str] = field(default_factory=list)  # sentences no passage supports
     refusal_reason: str = ""
     passages: list[Passage] = field(default_factory=list)  # everything retrieved
+    read: list[Passage] = field(default_factory=list)  # what the model read of them
     signals: dict[str, float] = field(default_factory=dict)  # evidence the decision used
     reply: str = ""  # the model's reply as written, before the checks
     reported: str = ""  # for a question about a time: the date of the newest cited article

@@ -157,7 +157,8 @@ class Bench:
         rows = []
         for question, as_of in questions:
             passages = answerer.retriever.passages(question, as_of=as_of)
-            messages = answerer.prompts.messages("answer", question, passages, as_of)
+            read = answerer.evidence.select(question, passages)
+            messages = answerer.prompts.messages("answer", question, read, as_of)
             llm.llama.reset()
             raw = _timed_stream(_raw_stream(llm, messages, answerer.policy.max_tokens))
             llm.llama.reset()
@@ -176,6 +177,8 @@ class Bench:
         t0 = time.perf_counter()
         answerer.ask(f"  {questions[1][0].lower()} ", as_of=questions[1][1])
         repeat_ms = _ms(t0)
+        # the same questions with the passages whole (main's prompt): what the evidence saves
+        whole = self._whole_passages(answerer, questions, llm)
         med = statistics.median
         ttft = med(r[1]["ttft_ms"] for r in rows)
         raw_ttft = med(r[0]["ttft_ms"] for r in rows)
@@ -189,7 +192,27 @@ class Bench:
             "gen_tok_s": round(med(r[1]["tok_s"] for r in rows), 2),
             "raw_gen_tok_s": round(med(r[0]["tok_s"] for r in rows), 2),
             "prompt_tokens": int(med(r[2] for r in rows)),
+            "answer_ms": round(med(r[1]["total_ms"] for r in rows), 1),
+            "whole_answer_ms": round(med(w["total_ms"] for w, _ in whole), 1),
+            "whole_prompt_tokens": int(med(n for _, n in whole)),
         }
+
+    def _whole_passages(self, answerer, questions, llm) -> list[tuple[dict[str, float], int]]:
+        evidence = answerer.evidence
+        answerer.evidence = evidence.with_budget(0)
+        answerer.memo.clear()
+        try:
+            out = []
+            for question, as_of in questions:
+                passages = answerer.retriever.passages(question, as_of=as_of)
+                messages = answerer.prompts.messages("answer", question, passages, as_of)
+                llm.llama.reset()
+                timed = _timed_stream(_texts(answerer.stream(question, as_of=as_of)))
+                out.append((timed, llm.count_tokens(messages)))
+            return out
+        finally:
+            answerer.evidence = evidence
+            answerer.memo.clear()
 
     # -- many users -----------------------------------------------------------------------
     def concurrency(self, questions: list[str], clients: int) -> dict[str, Any]:
@@ -348,6 +371,7 @@ def _timed_stream(pieces_of_text: Iterator[str]) -> dict[str, float]:
     gen_s = end - first
     return {
         "ttft_ms": (first - t0) * 1000,
+        "total_ms": (end - t0) * 1000,  # to the end of the stream: the checks included
         "tok_s": (pieces - 1) / gen_s if pieces > 1 and gen_s > 0 else 0.0,
     }
 

@@ -23,7 +23,7 @@ from qa.types import Answer, Delta, Done
 
 from .access import Access
 from .cli_bench import bench
-from .cli_eval import eval_, fit_refusal
+from .cli_eval import eval_, fit_evidence, fit_refusal
 from .container import Container
 from .offline import go_offline
 from .render import say
@@ -351,6 +351,7 @@ def settings_(ctx):
 
 cli.add_command(eval_)
 cli.add_command(fit_refusal)
+cli.add_command(fit_evidence)
 cli.add_command(bench)
 
 

@@ -152,6 +152,11 @@ def _print(r: dict[str, Any]) -> None:
         click.echo(_row("repeat question answer", a["repeat_question_ms"], None, unit="ms"))
         click.echo(_row("generation tok/s", a["gen_tok_s"], a["raw_gen_tok_s"]))
         click.echo(_row("prompt tokens", a["prompt_tokens"], None))
+        whole = a["whole_answer_ms"]
+        click.echo(_row("answer, whole passages", whole, None, unit="ms (main's prompt)"))
+        ratio = a["answer_ms"] / whole if whole else None
+        click.echo(_row("answer, evidence", a["answer_ms"], whole, ratio, unit="ms"))
+        click.echo(_row("prompt tokens, whole passages", a["whole_prompt_tokens"], None))
     if s := r["server"]:
         click.echo(_row("server ready", s["ready_s"], None, unit="s"))
         click.echo(_row("server warm question", s["warm_latency_ms"], None, unit="ms"))

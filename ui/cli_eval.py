@@ -91,7 +91,7 @@ def eval_(ctx, articles, questions, followups, limit, retrieval_only, json_out, 
             _index(container, articles)
         answerer = None if retrieval_only else container.answerer
         rewriter = None if retrieval_only else container.rewriter
-        evaluation = Evaluation(container.retriever, answerer, rewriter)
+        evaluation = Evaluation(container.retriever, answerer, rewriter, container.evidence)
         records = _run(evaluation, qs, answered=not retrieval_only) if qs else []
         talks = [evaluation.conversation(c) for c in conversations]
     summary = summarise(records, answered=not retrieval_only) if records else {}
@@ -280,3 +280,43 @@ def fit_refusal(ctx, records, out, folds, l2, rows):
     if out:
         out.write_text(json.dumps(model.to_json(), indent=2) + "\n")
         say(f"wrote {out}")
+
+
+@click.command("fit-evidence")
+@click.argument("records", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--folds", type=click.IntRange(2, 50), default=5, show_default=True)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 1),
+    default=0.005,
+    show_default=True,
+    help="Answer-in-context a budget may lose against whole passages.",
+)
+def fit_evidence(records, folds, tolerance):
+    """Choose the evidence budget (NEWSDESK_EVIDENCE_TOKENS) by k-fold cross-validation.
+
+    RECORDS: the --json of `newsdesk eval --retrieval-only`. Per fold, the smallest budget
+    whose answer-in-context on the other folds is within --tolerance of whole passages',
+    measured on this fold; then the budget chosen on every question."""
+    from qa.fitting import fit_budget
+
+    try:
+        data = json.loads(records.read_text(encoding="utf-8"))
+        result = fit_budget(data["per_question"], folds, tolerance)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise click.ClickException(
+            f"{records}: not the JSON of `newsdesk eval --retrieval-only` ({exc})"
+        ) from None
+    except ValueError as exc:
+        raise click.ClickException(f"{records}: {exc}") from None
+    say(f"{'budget':>8}{'in ctx':>9}{'median tokens':>15}")
+    for budget, row in result["by_budget"].items():
+        name = str(budget) if budget else "whole"
+        say(f"{name:>8}{row['in_context']:>9.3f}{row['median_tokens']:>15.0f}")
+    say(f"\n{folds} folds (chosen on the others, measured on each), tolerance {tolerance}")
+    say(f"{'fold':>6}{'n':>5}{'budget':>8}{'in ctx':>9}{'whole':>9}")
+    for f in result["folds"]:
+        say(f"{f['fold']:>6}{f['n']:>5}{f['budget']:>8}{f['in_context']:>9.3f}{f['whole']:>9.3f}")
+    oof = result["out_of_fold"]
+    say(f"{'out of fold':>19}{oof['in_context']:>9.3f}{oof['whole']:>9.3f}")
+    say(f"chosen on all questions: NEWSDESK_EVIDENCE_TOKENS={result['budget']}")

@@ -20,6 +20,7 @@ from index.lock import WriteLock
 from index.store import ChromaStore
 from index.web import FetchLimits, WebReader
 from qa.answering import Answerer, AnswerPolicy
+from qa.evidence import EvidenceSelector, similarity_of
 from qa.followup import QuestionRewriter
 from qa.memo import Memo, fingerprint
 from qa.model_file import ModelFile, ModelSpec
@@ -268,7 +269,12 @@ class Container:
             self.answer_policy,
             memo=Memo(self.settings.answer_cache),
             settings_key=self.settings_key,
+            evidence=self.evidence,
         )
+
+    @cached_property
+    def evidence(self) -> EvidenceSelector:
+        return EvidenceSelector(self.settings.evidence_tokens, similarity_of(self.embedder))
 
     @cached_property
     def settings_key(self) -> str:

@@ -106,6 +106,14 @@ class Settings(BaseModel):
         150, ge=0, description="Characters of trailing sentences repeated (< chunk_chars)."
     )
     top_k: int = Field(4, ge=1, le=20, description="Passages given to the model per question.")
+    evidence_tokens: int = Field(
+        400,
+        ge=0,
+        le=100_000,
+        description="Tokens (4 characters each) of passage text the model reads: the "
+        "sentences that carry the answer and their neighbours, chosen by `newsdesk "
+        "fit-evidence` (0: the passages whole).",
+    )
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
         "hybrid", description="dense, bm25, or hybrid (both fused by reciprocal rank)."
     )

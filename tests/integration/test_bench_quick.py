@@ -26,8 +26,14 @@ def test_quick_bench_writes_every_figure(real_env, tmp_path):
         "gen_tok_s",
         "raw_gen_tok_s",
         "prompt_tokens",
+        "answer_ms",
+        "whole_answer_ms",
+        "whole_prompt_tokens",
     }
     assert answer["ttft_ms"] > 0 and answer["raw_ttft_ms"] > 0 and answer["prompt_tokens"] > 0
+    assert answer["answer_ms"] > 0 and answer["whole_answer_ms"] > 0
+    # the quick corpus's passages are short: the evidence is at most the whole passages
+    assert answer["prompt_tokens"] <= answer["whole_prompt_tokens"]
     server = data["server"]
     assert server["ready_s"] > 0 and server["warm_latency_ms"] > 0 and server["rss_mb"] > 100
     for backend in ("in_process", "llama_cpp_server"):  # 6 simultaneous /chat clients each

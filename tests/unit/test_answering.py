@@ -257,3 +257,38 @@ def test_whether_a_planned_event_happened_is_the_plan_whatever_the_reply(contain
         assert answer.refused and answer.refusal_reason.startswith("the articles report a plan")
         assert answer.answer.startswith("As of 27 October 2025, the articles report only")
         assert "is expected to settle the fishing dispute" in answer.answer
+
+
+LONG = Article(
+    title="Harbour board",
+    text="The harbour board met on Tuesday in Portwick. Members discussed the weather at length. "
+    "The new ferry to Gull Island will carry 240 passengers. It was built in Rotterdam. "
+    "Tickets go on sale next week. The board thanked the staff for their work this year.",
+    source="Coast News",
+    published_at="2025-06-01",
+)
+
+
+def test_the_model_reads_the_evidence_and_the_answer_cites_the_whole_passage(
+    settings, make_container, llm
+):
+    container = make_container(settings.model_copy(update={"evidence_tokens": 20}))
+    container.ingestor.add(LONG)
+    llm.replies = ["The ferry will carry 240 passengers [1]."]
+    answer = container.answerer.ask("How many passengers will the Gull Island ferry carry?")
+    assert not answer.refused and answer.answer == "The ferry will carry 240 passengers [1]."
+    for prompt in (llm.checks[0], llm.prompts[0]):
+        user = prompt[-1]["content"]
+        assert 'Article (Coast News, 2025-06-01): "Harbour board"' in user
+        assert "240 passengers" in user and "weather" not in user and "thanked" not in user
+    # the checks and the citation read the whole passage; `read` is what the model read
+    assert "thanked" in answer.citations[0].passage
+    assert "thanked" in answer.passages[0].text and "thanked" not in answer.read[0].text
+
+
+def test_a_budget_of_zero_shows_whole_passages(settings, make_container, llm):
+    container = make_container(settings.model_copy(update={"evidence_tokens": 0}))
+    container.ingestor.add(LONG)
+    llm.replies = ["The ferry will carry 240 passengers [1]."]
+    container.answerer.ask("How many passengers will the Gull Island ferry carry?")
+    assert "thanked the staff" in llm.prompts[0][-1]["content"]
