@@ -137,7 +137,6 @@ class Answerer:
         attempt.passages = self.retriever.passages(question, top_k, as_of, also)
         attempt.mark("retrieve_ms")
         attempt.signals = signals_found(attempt.passages)
-        attempt.shown = self.evidence.select(question, attempt.passages)
         if not attempt.passages:
             yield Done(attempt.refused("no passage to read"))
             return
@@ -148,6 +147,7 @@ class Answerer:
             attempt.note_best(self.policy.refusal)
             yield Done(attempt.refused("no relevant passage"))
             return
+        attempt.shown = self.evidence.select(question, attempt.passages)  # what the model reads
         (check, check_tokens), (messages, answer_tokens) = self._fitting(attempt, as_of)
         attempt.prompt_tokens = check_tokens
         p_yes = yes_probability(self.llm, check)

@@ -181,19 +181,21 @@ class Evaluation:
         if self.answerer is None:
             # the passages the answerer would retrieve (the same call it makes) and read
             passages = self.retriever.passages(q.question, as_of=q.question_date)
-            record["answer_in_context"] = _in_context(q, self.evidence.select(q.question, passages))
+            # and, for `newsdesk fit-evidence`, what each candidate budget would show
+            shown = self.evidence.select_each(
+                q.question, passages, (self.evidence.budget, *BUDGETS)
+            )
+            record["answer_in_context"] = _in_context(q, shown[self.evidence.budget])
             record["answer_in_passages"] = _in_context(q, passages)
-            # for `newsdesk fit-evidence`: what each candidate budget would show
-            record["evidence"] = {
-                str(b): _shown(q, self.evidence.with_budget(b).select(q.question, passages))
-                for b in BUDGETS
-            }
+            record["evidence"] = {str(b): _shown(q, shown[b]) for b in BUDGETS}
             return record
         t0 = time.perf_counter()
         answer = self.answerer.ask(q.question, as_of=q.question_date)
         latency = (time.perf_counter() - t0) * 1000
         record.update(_answered(answer, q.answers, q.choices, q.answerable, latency))
-        record["answer_in_context"] = _in_context(q, answer.read or answer.passages)
+        # refused before the model read anything: what it would have read
+        read = answer.read or self.evidence.select(q.question, answer.passages)
+        record["answer_in_context"] = _in_context(q, read)
         record["answer_in_passages"] = _in_context(q, answer.passages)
         return record
 

@@ -64,20 +64,35 @@ class EvidenceSelector:
     def select(self, question: str, passages: Sequence[Passage]) -> list[Passage]:
         """The passages as the model reads them: each one's chosen sentences in their order
         (a gap marked "…"), in the passages' order; a passage with none chosen is left out."""
-        if not self.budget or not passages:
-            return list(passages)
-        found = _sentences(question, passages, self.similarity)
-        chosen = _choose(found, len(passages), self.budget)
-        out = []
-        for i, p in enumerate(passages):
-            mine = sorted((s for s in chosen if s.passage == i), key=lambda s: s.start)
-            if not mine:
-                continue
-            if len(mine) == len(language.sentence_spans(p.text)):
-                out.append(p)  # every sentence: the passage as it is
-                continue
-            out.append(replace(p, text=_joined(p.text, mine)))
+        return self.select_each(question, passages, (self.budget,))[self.budget]
+
+    def select_each(
+        self, question: str, passages: Sequence[Passage], budgets: Sequence[int]
+    ) -> dict[int, list[Passage]]:
+        """`select` under each of several budgets, the sentences scored once (one encoder
+        call however many budgets)."""
+        out: dict[int, list[Passage]] = {b: list(passages) for b in budgets if not b}
+        if not passages or all(not b for b in budgets):
+            return out
+        found, counts = _sentences(question, passages, self.similarity)
+        for budget in (b for b in budgets if b):
+            out[budget] = _shown(passages, _choose(found, len(passages), budget), counts)
         return out
+
+
+def _shown(
+    passages: Sequence[Passage], chosen: Sequence[_Sentence], counts: Sequence[int]
+) -> list[Passage]:
+    out = []
+    for i, p in enumerate(passages):
+        mine = sorted((s for s in chosen if s.passage == i), key=lambda s: s.start)
+        if not mine:
+            continue
+        if len(mine) == counts[i]:
+            out.append(p)  # every sentence: the passage as it is
+            continue
+        out.append(replace(p, text=_joined(p.text, mine)))
+    return out
 
 
 def similarity_of(embedder: Embedder) -> Similarity:
@@ -95,19 +110,22 @@ def similarity_of(embedder: Embedder) -> Similarity:
 
 def _sentences(
     question: str, passages: Sequence[Passage], similarity: Similarity | None
-) -> list[_Sentence]:
+) -> tuple[list[_Sentence], list[int]]:
     """Every sentence of the passages, scored for the question: the share of the question's
     content (its rarer words weigh more) it holds, plus its similarity to the question, more
     when it holds the kind of thing asked, a little less in lower passages, and more next to
     a good sentence. A sentence an earlier passage of the same article already holds (the
-    chunks' overlap) is left out."""
+    chunks' overlap) is left out. With them, how many sentences each passage has."""
     asked = language.content_stems(question)
     said = set(language.words(question))
     slot = language.asked_slot(question)
     spans: list[tuple[int, int, int, str, set[str]]] = []
     seen: set[tuple[str, str]] = set()
+    counts = []
     for i, p in enumerate(passages):
-        for start, end, _ in language.sentence_spans(p.text):
+        found = language.sentence_spans(p.text)
+        counts.append(len(found))
+        for start, end, _ in found:
             text = p.text[start:end]
             key = (p.article_id or f"#{p.n}", " ".join(text.split()))
             if key in seen:
@@ -134,7 +152,7 @@ def _sentences(
     for k, (i, start, end, text, _) in enumerate(spans):
         near = [own[j] for j in (k - 1, k + 1) if 0 <= j < len(spans) and spans[j][0] == i]
         out.append(_Sentence(i, start, end, text, own[k] + NEIGHBOUR * max(near, default=0)))
-    return out
+    return out, counts
 
 
 def _choose(found: Sequence[_Sentence], n_passages: int, budget: int) -> list[_Sentence]:

@@ -292,3 +292,21 @@ def test_a_budget_of_zero_shows_whole_passages(settings, make_container, llm):
     llm.replies = ["The ferry will carry 240 passengers [1]."]
     container.answerer.ask("How many passengers will the Gull Island ferry carry?")
     assert "thanked the staff" in llm.prompts[0][-1]["content"]
+
+
+def test_a_hopeless_question_is_refused_before_any_evidence_is_chosen(
+    settings, make_container, llm
+):
+    container = make_container(settings.model_copy(update={"evidence_tokens": 20}))
+    container.ingestor.add(LONG)
+    answerer = container.answerer
+    chosen = []
+    select = answerer.evidence.select
+    answerer.evidence.select = lambda *a: chosen.append(a) or select(*a)
+    # a line no score can reach: refused before the model is asked anything
+    answerer.policy = replace(answerer.policy, refusal=answerer.policy.refusal.with_line(1.0))
+    answer = answerer.ask("How many passengers will the Gull Island ferry carry?")
+    assert answer.refused and llm.checks == [] and chosen == [] and answer.read == []
+    answerer.policy = replace(answerer.policy, refusal=answerer.policy.refusal.with_line(0.0))
+    answerer.ask("How many passengers will the ferry carry to Gull Island?")
+    assert len(chosen) == 1  # the model is asked: the evidence is chosen once

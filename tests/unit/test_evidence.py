@@ -133,3 +133,20 @@ def test_the_embedders_similarity_finds_an_answer_in_other_words():
     with_meaning = EvidenceSelector(15, similarity).select(question, ps)
     assert with_meaning[0].text == "It was built in Rotterdam."
     assert EvidenceSelector(15, similarity).with_budget(0).select(question, ps) == ps
+
+
+def test_several_budgets_score_the_sentences_once():
+    calls = []
+
+    def similarity(question, sentences):
+        calls.append(len(sentences))
+        return [0.5] * len(sentences)
+
+    ps = [passage(1, FERRY), passage(2, OTHER, "b")]
+    selector = EvidenceSelector(30, similarity)
+    question = "How many passengers will the Gull Island ferry carry?"
+    each = selector.select_each(question, ps, (0, 30, 60))
+    assert len(calls) == 1  # one encoder call for every budget
+    assert each[0] == ps
+    assert each[30] == selector.select(question, ps)
+    assert each[60] == selector.with_budget(60).select(question, ps)
