@@ -13,12 +13,14 @@ from .embedding import Embedder
 from .errors import IndexingError
 from .readers import ReadResult, read_file
 from .store import ChromaStore
+from .stories import Placement, StoryIndex
 from .types import Article, Chunk, text_hash
 
 
 @dataclass(frozen=True)
 class AddOutcome:
-    """What happened to one input: added, updated, unchanged or failed (with the reason)."""
+    """What happened to one input: added, updated, unchanged, refused (not an article) or
+    failed (with the reason)."""
 
     status: str
     origin: str
@@ -29,8 +31,8 @@ class AddOutcome:
 
     def line(self) -> str:
         """One line for people: what happened, to which article, and why."""
-        if self.status == "failed":
-            return f"failed     {self.origin}: {self.reason}"
+        if self.status in ("failed", "refused"):
+            return f"{self.status:<10} {self.origin}: {self.reason}"
         note = f" ({self.reason})" if self.reason else f" ({self.chunks} chunks)"
         return f"{self.status:<10} {self.article_id}  {self.title}{note}"
 
@@ -95,6 +97,7 @@ class _Pending:
     origin: str
     existed: bool
     chunks: list[Chunk]
+    placement: Placement
 
 
 class Ingestor:
@@ -119,6 +122,21 @@ class Ingestor:
         self.batch_chunks = batch_chunks
         self.max_file_bytes = max_file_bytes
         self.limits = limits
+        self.stories = StoryIndex(self._stored_text)
+        # the store's revision the story index was last in step with
+        self._stories_at: str | None = None
+
+    def _stored_text(self, article_id: str) -> str:
+        stored = self.store.get_article(article_id, with_text=True)
+        return stored.text if stored else ""
+
+    def _sync_stories(self) -> None:
+        """Loads the story index from the records, when another writer (or none yet) has
+        changed the index since this one last saw it."""
+        revision = self.store.revision()
+        if revision != self._stories_at:
+            self.stories.load(self.store.story_records())
+            self._stories_at = revision
 
     def add(self, article: Article, origin: str = "") -> AddOutcome:
         (outcome,) = self.add_many([(article, origin)])
@@ -165,6 +183,7 @@ class Ingestor:
         waiting: list[AddOutcome | _Pending] = []  # outcomes held back to keep input order
         ids: set[str] = set()
         texts: set[str] = set()
+        self._sync_stories()
         for item in items:
             article, origin = item[0], item[1] or (item[0].title if item[0] else "")
             if article is None:
@@ -205,9 +224,21 @@ class Ingestor:
             return AddOutcome("failed", origin, article.id, article.title, reason=str(exc))
         if not chunks:
             return AddOutcome("failed", origin, article.id, article.title, reason="no text")
+        a = article
+        placement = self.stories.place(a.id, a.title, a.url, a.source, a.text)
+        if placement.refused and not force:  # what is already indexed is re-embedded as it is
+            if placement.keep_out:
+                try:
+                    self.store.keep_out(placement.keep_out, placement.refused)
+                except IndexingError as exc:
+                    return AddOutcome("failed", origin, a.id, a.title, reason=str(exc))
+                self.stories.kept_out(placement.keep_out)
+            return AddOutcome("refused", origin, a.id, a.title, reason=placement.refused)
+        if placement.refused:
+            placement = Placement(a.id, placement.signature)
         ids.add(article.id)
         texts.add(key)
-        return _Pending(article, origin, existing is not None, chunks)
+        return _Pending(article, origin, existing is not None, chunks, placement)
 
     def _flush(self, pending: list[_Pending], waiting: list) -> Iterator[AddOutcome]:
         failure = ""
@@ -219,9 +250,19 @@ class Ingestor:
                     [(p.article, p.chunks) for p in pending],
                     np.asarray(vectors),
                     replacing={p.article.id for p in pending if p.existed},
+                    stories={
+                        p.article.id: (p.placement.story, p.placement.signature) for p in pending
+                    },
                 )
             except IndexingError as exc:
                 failure = str(exc)
+            for p in pending:
+                a = p.article
+                if failure:
+                    self.stories.forget(a.id)
+                else:
+                    self.stories.added(a.id, p.placement, a.title, a.url, a.source)
+            self._stories_at = self.store.revision()  # in step: it holds this write
         for item in waiting:
             if not isinstance(item, _Pending):
                 yield item

@@ -163,6 +163,29 @@ class ChromaStore:
         rows = [_stored(i, m, "") for i, m in zip(got["ids"], got["metadatas"], strict=True)]
         return sorted(rows, key=lambda a: (a.published_at, a.title), reverse=True)
 
+    def story_records(self, page: int = 5000) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every article record's id and metadata (its story, signature and site), in pages."""
+        offset = 0
+        while True:
+            got = self.articles.get(include=["metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            offset += len(got["ids"])
+            yield from zip(got["ids"], got["metadatas"], strict=True)
+
+    def keep_out(self, article_ids: Collection[str], reason: str) -> None:
+        """Keeps these articles out of retrieval (and of the keyword index), with the reason
+        shown in the Library; their records and chunks stay."""
+        got = self.articles.get(ids=list(article_ids), include=["metadatas"])
+        if not got["ids"]:
+            return
+        metas = [{**(m or {}), "kept_out": reason} for m in got["metadatas"]]
+        try:
+            self.articles.update(ids=got["ids"], metadatas=metas)
+        except Exception as exc:
+            raise StoreError(f"cannot mark article(s) {', '.join(got['ids'])}: {exc}") from exc
+        self._bump_revision()
+
     def count_articles(self) -> int:
         return self.articles.count()
 
@@ -174,11 +197,14 @@ class ChromaStore:
         batch: Sequence[tuple[Article, Sequence[Chunk]]],
         vectors: np.ndarray,
         replacing: Collection[str] | None = None,
+        stories: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         """Write several articles: their new chunks first (rows of `vectors` in order), then
         the article records, then drop chunks of older versions (of the articles in
         `replacing`; None: of all), so that a failure part-way never leaves an article
-        without its chunks."""
+        without its chunks. `stories`: article id -> (its story, its MinHash signature),
+        kept in its record."""
+        stories = stories or {}
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -209,7 +235,9 @@ class ChromaStore:
                 ids=[a.id for a, _ in batch],
                 documents=[a.text for a, _ in batch],
                 embeddings=np.vstack(centroids),
-                metadatas=[self._article_meta(a, len(c)) for a, c in batch],
+                metadatas=[
+                    self._article_meta(a, len(c), *stories.get(a.id, ("", ""))) for a, c in batch
+                ],
             )
             self._bump_revision()  # the switch: keyword indexes of every process rebuild
             stale = self._superseded([a for a, _ in batch], before, replacing)
@@ -273,8 +301,20 @@ class ChromaStore:
         got = self.articles.get(ids=ids, include=["metadatas"])
         return {i: _version(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
+    def _readable(self, article_ids: Collection[str] | None = None) -> dict[str, str]:
+        """Like `_versions`, less the articles kept out of retrieval (a site's template)."""
+        if article_ids is not None and not article_ids:
+            return {}
+        ids = None if article_ids is None else list(dict.fromkeys(article_ids))
+        got = self.articles.get(ids=ids, include=["metadatas"])
+        return {
+            i: _version(m)
+            for i, m in zip(got["ids"], got["metadatas"], strict=True)
+            if not (m or {}).get("kept_out")
+        }
+
     def _visible(self, metas: Sequence[Any]) -> list[bool]:
-        versions = self._versions([m["article_id"] for m in metas])
+        versions = self._readable([m["article_id"] for m in metas])
         return [versions.get(m["article_id"]) == m.get("version") for m in metas]
 
     def check(self) -> Health:
@@ -335,7 +375,7 @@ class ChromaStore:
         self, page: int = 5000, visible_only: bool = True, with_text: bool = True
     ) -> Iterator[tuple[list[str], list[str], list[dict]]]:
         """Every (visible) chunk as pages of (ids, texts, metadata)."""
-        versions = self._versions() if visible_only else {}
+        versions = self._readable() if visible_only else {}
         include = ["documents", "metadatas"] if with_text else ["metadatas"]
         offset = 0
         while True:
@@ -384,8 +424,13 @@ class ChromaStore:
         }
 
     @staticmethod
-    def _article_meta(article: Article, n_chunks: int) -> dict[str, Any]:
+    def _article_meta(
+        article: Article, n_chunks: int, story: str = "", minhash: str = ""
+    ) -> dict[str, Any]:
         return {
+            "story": story or article.id,
+            "minhash": minhash,
+            "kept_out": "",
             "title": article.title,
             "source": article.source,
             "published_at": article.published_at,
@@ -434,6 +479,8 @@ def _stored(article_id: str, meta: dict[str, Any], text: str) -> StoredArticle:
         content_hash=meta.get("content_hash", ""),
         text=text,
         extra=json.loads(meta.get("extra") or "{}"),
+        story=str(meta.get("story") or article_id),
+        kept_out=str(meta.get("kept_out") or ""),
     )
 
 

@@ -67,6 +67,8 @@ class StoredArticle:
     content_hash: str
     text: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    story: str = ""  # the first article of its story (near-duplicates); its own id when alone
+    kept_out: str = ""  # why it is kept out of retrieval ("" when it is not)
 
     def article(self) -> Article:
         """The article as it was added (`text` must have been read)."""

@@ -21,10 +21,11 @@ from index.embedding import Embedder
 from index.lexical import LexicalIndex
 from index.readers import parse_date
 from index.store import ChromaStore
+from index.stories import same_story, shingles
 from index.types import SearchHit
 
 from .dates import Period, period_of
-from .types import Passage
+from .types import Outlet, Passage
 
 MODES = ("dense", "bm25", "hybrid")
 
@@ -121,7 +122,7 @@ class Retriever(BaseRetriever):
             ]
         candidates.sort(key=lambda c: -c.score)
         kept = _distinct(candidates)
-        return [_passage(i, c) for i, c in enumerate(kept[:depth], start=1)]
+        return [_passage(i, c, also) for i, (c, also) in enumerate(kept[:depth], start=1)]
 
     def _fuse(
         self,
@@ -183,15 +184,22 @@ def _within(published: date, period: Period, grace_days: int) -> bool:
     return period.start <= published <= period.end + timedelta(grace_days)
 
 
-def _distinct(candidates: list[_Candidate]) -> list[_Candidate]:
-    seen: set[str] = set()
-    kept = []
+def _distinct(candidates: list[_Candidate]) -> list[tuple[_Candidate, tuple[Outlet, ...]]]:
+    """The candidates, best first, less those that repeat a better one's passage (the same
+    paragraph from another outlet, or another version of the article): the slots go to
+    different evidence, and each kept passage names the other articles that carry it."""
+    kept: list[tuple[_Candidate, set[str], list[Outlet]]] = []
     for c in candidates:
-        key = " ".join(c.hit.text.lower().split())
-        if key not in seen:
-            seen.add(key)
-            kept.append(c)
-    return kept
+        mine = shingles(c.hit.text)
+        twin = next((k for k in kept if mine == k[1] or same_story(mine, k[1])), None)
+        if twin is None:
+            kept.append((c, mine, []))
+            continue
+        first, _, also = twin
+        h = c.hit
+        if h.article_id != first.hit.article_id and all(o.article_id != h.article_id for o in also):
+            also.append(Outlet(h.article_id, h.title, h.source, h.published_at, h.url))
+    return [(c, tuple(also)) for c, _, also in kept]
 
 
 def as_node(passage: Passage) -> NodeWithScore:
@@ -216,7 +224,7 @@ def as_node(passage: Passage) -> NodeWithScore:
     return NodeWithScore(node=node, score=passage.score)
 
 
-def _passage(n: int, c: _Candidate) -> Passage:
+def _passage(n: int, c: _Candidate, also: tuple[Outlet, ...] = ()) -> Passage:
     hit = c.hit
     return Passage(
         n=n,
@@ -230,4 +238,5 @@ def _passage(n: int, c: _Candidate) -> Passage:
         start=hit.start,
         end=hit.end,
         score=c.similarity,
+        also_in=also,
     )

@@ -7,6 +7,17 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Outlet:
+    """Another article that carries a passage (a wire copy, another version of the story)."""
+
+    article_id: str
+    title: str
+    source: str
+    published_at: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk as numbered in the prompt."""
 
@@ -21,6 +32,7 @@ class Passage:
     start: int
     end: int
     score: float
+    also_in: tuple[Outlet, ...] = ()  # other articles with the same passage, near enough
 
 
 @dataclass(frozen=True)
@@ -36,12 +48,31 @@ class Citation:
     passage: str
     start: int
     end: int
+    also_in: tuple[Outlet, ...] = ()  # other articles that carry the passage
 
     @classmethod
     def of(cls, p: Passage) -> Citation:
         return cls(
-            p.n, p.article_id, p.title, p.source, p.published_at, p.url, p.text, p.start, p.end
+            p.n,
+            p.article_id,
+            p.title,
+            p.source,
+            p.published_at,
+            p.url,
+            p.text,
+            p.start,
+            p.end,
+            p.also_in,
         )
+
+    def also_line(self) -> str:
+        """ "also in: Outlet (date), …" for people; "" when no other article carries it."""
+        if not self.also_in:
+            return ""
+        named = [
+            ", ".join(x for x in (o.source or o.title, o.published_at) if x) for o in self.also_in
+        ]
+        return "also in: " + "; ".join(named)
 
 
 @dataclass(frozen=True)
@@ -105,6 +136,12 @@ def answer_markdown(record: dict[str, Any]) -> str:
         lines.append(f"[{c['n']}] {_one_line(c['title'])}" + (f" ({meta})" if meta else ""))
         if c.get("url"):
             lines.append(f"    <{c['url']}>")
+        for o in c.get("also_in") or ():
+            seen = ", ".join(x for x in (o.get("source"), o.get("published_at")) if x)
+            where = f" <{o['url']}>" if o.get("url") else ""
+            lines.append(
+                f"    also in: {_one_line(o['title'])}" + (f" ({seen})" if seen else "") + where
+            )
         lines.append(f"    > {_one_line(c['passage'])}")
     return "\n".join(lines) + "\n"
 

@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from index.errors import ReadError
 from index.ingest import AddOutcome, Overrides
 from index.readers import article_from_record, normalise_date
+from index.stories import groups
 from index.web import is_url
 from qa.dates import as_of_date
 from qa.errors import QAError
@@ -219,11 +220,14 @@ class ChatService:
 
     def library(self, query: str = "") -> list[list]:
         q = (query or "").lower().strip()
-        return [
+        articles = self.container.store.list_articles()
+        grouped = {a.article_id: story for story, ms in groups(articles).items() for a in ms}
+        rows = [
             [a.article_id, a.title, a.source, a.published_at, a.chunks]
-            for a in self.container.store.list_articles()
-            if not q or q in f"{a.title} {a.source} {a.article_id}".lower()
+            + [grouped.get(a.article_id, ""), a.kept_out]
+            for a in articles
         ]
+        return [r for r in rows if not q or q in f"{r[1]} {r[2]} {r[0]} {r[5]}".lower()]
 
     @staticmethod
     def pick(ids: str, event: gr.SelectData) -> str:
@@ -394,7 +398,7 @@ def _library_tab(service: ChatService):
     """Every article, a filter, and delete with a confirmation tick."""
     search = gr.Textbox(label="Filter")
     table = gr.Dataframe(
-        headers=["id", "title", "outlet", "date", "chunks"],
+        headers=["id", "title", "outlet", "date", "chunks", "story", "kept out"],
         value=service.library(),
         interactive=False,
     )

@@ -16,6 +16,7 @@ from index.errors import IndexingError, ReadError
 from index.ingest import AddOutcome, Overrides
 from index.readers import expand_paths, normalise_date
 from index.store import Health
+from index.stories import groups
 from index.web import is_url
 from qa.dates import long_date
 from qa.errors import QAError
@@ -119,7 +120,8 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
                 if out.status in ("added", "updated"):
                     chunks += out.chunks
                 say(out.line())
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("added", "updated", "unchanged", "failed"))
+    shown = ("added", "updated", "unchanged", "refused", "failed")
+    summary = ", ".join(f"{counts[s]} {s}" for s in shown if counts[s] or s != "refused")
     took = time.perf_counter() - started
     rate = f", {chunks / took:.1f} chunks/s" if chunks and took > 0 else ""
     say(f"{summary} in {took:.1f} s ({chunks} chunks embedded{rate})")
@@ -133,6 +135,7 @@ def add(ctx, inputs: tuple[str, ...], source: str | None, date: str | None, url:
 def list_(ctx, as_json: bool):
     """List the indexed articles, newest first."""
     articles = _container(ctx).store.list_articles()
+    grouped = {a.article_id: story for story, ms in groups(articles).items() for a in ms}
     if as_json:
         rows = [
             {
@@ -142,14 +145,49 @@ def list_(ctx, as_json: bool):
                 "published_at": a.published_at,
                 "url": a.url,
                 "chunks": a.chunks,
+                "story": grouped.get(a.article_id, ""),
+                "kept_out": a.kept_out,
             }
             for a in articles
         ]
         say(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for a in articles:
-        say(f"{a.article_id}  {a.published_at or '----------'}  {a.source or '-'}  {a.title}")
-    say(f"{len(articles)} articles")
+        notes = [f"story {grouped[a.article_id]}"] if a.article_id in grouped else []
+        notes += [f"kept out: {a.kept_out}"] if a.kept_out else []
+        note = f"  ({'; '.join(notes)})" if notes else ""
+        say(f"{a.article_id}  {a.published_at or '----------'}  {a.source or '-'}  {a.title}{note}")
+    say(f"{len(articles)} articles, {len(set(grouped.values()))} stories of several")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def stories(ctx, as_json: bool):
+    """List the stories: articles that carry near-identical text (wire copies, versions)."""
+    found = groups(_container(ctx).store.list_articles())
+    if as_json:
+        rows = {
+            story: [
+                {
+                    "id": a.article_id,
+                    "title": a.title,
+                    "source": a.source,
+                    "published_at": a.published_at,
+                    "url": a.url,
+                }
+                for a in members
+            ]
+            for story, members in found.items()
+        }
+        say(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for story, members in found.items():
+        say(f"story {story}: {len(members)} articles")
+        for a in members:
+            day = a.published_at or "----------"
+            say(f"    {day}  {a.source or '-'}  {a.title}  {a.article_id}")
+    say(f"{len(found)} stories of several articles")
 
 
 @cli.command()
@@ -268,6 +306,8 @@ def _print_answer(answer: Answer) -> None:
         say(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
         if c.url:
             say(f"    {c.url}")
+        if c.also_in:
+            say(f"    {c.also_line()}")
         passage = " ".join(c.passage.split())
         say(f"    “{passage[:400]}{'…' if len(passage) > 400 else ''}”")
 

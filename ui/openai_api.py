@@ -93,6 +93,8 @@ def reply_text(answer: Answer) -> str:
                 + (f" ({meta})" if meta else "")
                 + (f" {c.url}" if c.url else "")
             )
+            if c.also_in:
+                lines.append(f"    {c.also_line()}")
     return "\n".join(lines)
 
 

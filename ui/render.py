@@ -134,9 +134,12 @@ def sources_html(answer: Answer, article_texts: dict[str, str]) -> str:
         spans = supporting_spans([s for s, ns in claims if c.n in ns], c.passage)
         text = article_texts.get(c.article_id, "")
         context = passage_in_context(text, c, spans)
+        also = html.escape(c.also_line())
+        also = f'<p class="nd-also">{also}</p>' if also else ""
         items.append(
             f'<details class="nd-source" id="nd-source-{c.n}" open><summary>[{c.n}] {title}'
-            f'<span class="nd-meta"> {meta}</span></summary><p class="nd-passage">{context}</p>'
+            f'<span class="nd-meta"> {meta}</span></summary>{also}'
+            f'<p class="nd-passage">{context}</p>'
             f"{full_article_html(text, c, spans)}</details>"
         )
     return '<div class="nd-sources"><h4>Sources</h4>' + "".join(items) + "</div>"
@@ -162,6 +165,7 @@ CSS = """
 .nd-marker { font-size: .8em; vertical-align: super; text-decoration: none; }
 .nd-source { margin: .4em 0; }
 .nd-meta { color: #6b7280; font-size: .85em; }
+.nd-also { color: #6b7280; font-size: .85em; margin: .2em 0; }
 .nd-passage { white-space: pre-wrap; font-size: .92em; }
 .nd-cited { background: #fef9c3; }
 .nd-passage mark, .nd-article mark { background: #fcd34d; font-weight: 600; }

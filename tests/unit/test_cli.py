@@ -82,7 +82,9 @@ def test_ask_json_contract(cli, article, llm):
         "passage",
         "start",
         "end",
+        "also_in",
     }
+    assert c["also_in"] == []  # no other article carries the passage
     assert set(data["timings"]) >= {"retrieve_ms", "first_token_ms", "total_ms"}
 
 
