@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from datasketch import LeanMinHash
 
 from index.embedding import Embedder
 from index.ingest import embedding_text
+from index.stories import NUM_PERM, SCHEME, SEED, StoryIndex, encode, shingles, signature
 from index.types import Article, Chunk
 from qa.eval_metrics import percentile as pct
 from qa.llm import LlamaCppLLM
@@ -114,6 +116,35 @@ class Bench:
             "encoders": encoders,
         }
         return result, container
+
+    # -- stories --------------------------------------------------------------------------
+    def stories(self, articles: list[Article], sizes: dict[str, int]) -> dict[str, Any]:
+        """What grouping costs per article: its signature (shingles and MinHash), and placing
+        it (LSH lookup, exact check of candidates) in a story index already holding N
+        articles (synthetic: groups of 5 near-duplicate signatures), next to the same
+        article placed in an empty index."""
+        texts = {a.id: a.text for a in articles}
+        t0 = time.perf_counter()
+        for a in articles:
+            signature(shingles(a.text))
+        sign_ms = _ms(t0) / len(articles)
+        result: dict[str, Any] = {"articles": len(articles), "signature_ms": round(sign_ms, 3)}
+        for name, n in {"empty": 0, **sizes}.items():
+            index = StoryIndex(texts.get)
+            t0 = time.perf_counter()
+            index.load(_synthetic_signatures(n))
+            load_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for a in articles:
+                placed = index.place(a.id, a.title, a.url, a.source, a.text)
+                index.added(a.id, placed, a.title, a.url, a.source)
+            result[name] = {
+                "indexed": n,
+                "place_ms": round(_ms(t0) / len(articles), 3),
+                "load_s": round(load_s, 2),
+            }
+            self.echo(f"stories: placing into {n:,} articles: {result[name]['place_ms']} ms each")
+        return result
 
     # -- retrieval at scale ---------------------------------------------------------------
     def retrieval(self, n_chunks: int, questions: list[str], repeats: int) -> dict[str, Any]:
@@ -374,6 +405,21 @@ def _timed_stream(pieces_of_text: Iterator[str]) -> dict[str, float]:
         "total_ms": (end - t0) * 1000,  # to the end of the stream: the checks included
         "tok_s": (pieces - 1) / gen_s if pieces > 1 and gen_s > 0 else 0.0,
     }
+
+
+def _synthetic_signatures(n: int, copies: int = 5, changed: float = 0.2):
+    """(id, record) pairs of n articles in groups of `copies` near-duplicates: each copy of a
+    random signature with a fifth of its values changed (a Jaccard estimate of about 0.8)."""
+
+    rng = np.random.default_rng(7)
+    for g in range(0, n, copies):
+        base = rng.integers(0, 2**32 - 1, NUM_PERM, dtype=np.uint64)
+        for k in range(min(copies, n - g)):
+            values = base.copy()
+            spots = rng.random(NUM_PERM) < changed
+            values[spots] = rng.integers(0, 2**32 - 1, int(spots.sum()), dtype=np.uint64)
+            sig = LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
+            yield f"s{g + k}", {"minhash": encode(sig), "story": f"s{g}", "title": f"t{g + k}"}
 
 
 def _fill_synthetic(container: Container, n_chunks: int, per_article: int = 10) -> None:

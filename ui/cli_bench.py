@@ -18,7 +18,7 @@ from .container import Container
 from .samples import EXAMPLE_QUESTIONS, sample_files
 
 DEV = Path("../shared/eval/realtimeqa")
-SECTIONS = ("ingest", "retrieval", "answer", "server", "concurrency", "peer")
+SECTIONS = ("ingest", "stories", "retrieval", "answer", "server", "concurrency", "peer")
 
 
 def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questions: int):
@@ -90,6 +90,9 @@ def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clie
     try:
         if wanted & {"ingest", "answer"}:
             results["ingest"], indexed = runner.ingest(articles)
+        if "stories" in wanted:
+            sizes = {"1k": 1_000, "10k": 10_000} if quick else {"1k": 1_000, "100k": 100_000}
+            results["stories"] = runner.stories(articles, sizes)
         if "retrieval" in wanted:
             sizes = {"10k": 10_000} if quick else {"10k": 10_000, "100k": 100_000}
             texts = [q for q, _ in qs] + list(EXAMPLE_QUESTIONS)
@@ -139,6 +142,15 @@ def _print(r: dict[str, Any]) -> None:
         ingest = f"ingest chunks/s ({i['encoder']})"
         click.echo(_row(ingest, i["chunks_per_s"], i["raw_chunks_per_s"], i["ratio"]))
         click.echo("    raw: torch's encoder alone, what every release before ONNX embedded with")
+    if st := r["stories"]:
+        click.echo(_row("story signature per article", st["signature_ms"], None, unit="ms"))
+        for row in st.values():
+            if isinstance(row, dict):
+                name = f"story placing, {row['indexed']:,} indexed"
+                ratio = (
+                    row["place_ms"] / st["empty"]["place_ms"] if st["empty"]["place_ms"] else None
+                )
+                click.echo(_row(name, row["place_ms"], st["empty"]["place_ms"], ratio, unit="ms"))
     for size, row in (r["retrieval"] or {}).items():
         if row:
             click.echo(_row(f"retrieval {size} p50", row["p50_ms"], row["raw_p50_ms"], unit="ms"))

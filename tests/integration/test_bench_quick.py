@@ -13,6 +13,10 @@ def test_quick_bench_writes_every_figure(real_env, tmp_path):
     data = json.loads(out.read_text())
     assert set(data["ingest"]) >= {"chunks_per_s", "raw_chunks_per_s", "ratio"}
     assert data["ingest"]["chunks_per_s"] > 0 and data["ingest"]["raw_chunks_per_s"] > 0
+    stories = data["stories"]  # grouping cost per article, empty index and two sizes
+    assert stories["signature_ms"] > 0
+    assert [stories[k]["indexed"] for k in ("empty", "1k", "10k")] == [0, 1_000, 10_000]
+    assert all(stories[k]["place_ms"] > 0 for k in ("empty", "1k", "10k"))
     ten_k = data["retrieval"]["10k"]
     assert set(ten_k) >= {"p50_ms", "p95_ms", "raw_p50_ms", "raw_p95_ms"}
     assert ten_k["chunks"] == 10_000 and 0 < ten_k["p50_ms"] <= ten_k["p95_ms"]
@@ -40,4 +44,5 @@ def test_quick_bench_writes_every_figure(real_env, tmp_path):
         row = data["concurrency"][backend]
         assert row["clients"] == 6 and row["errors"] == 0
         assert 0 < row["p50_s"] <= row["p95_s"] <= row["max_s"]
+    assert "story placing, 10,000 indexed" in done.stdout
     assert "time to first token" in done.stdout and "llama_cpp_server" in done.stdout
