@@ -225,8 +225,9 @@ class Ingestor:
         if not chunks:
             return AddOutcome("failed", origin, article.id, article.title, reason="no text")
         a = article
-        placement = self.stories.place(a.id, a.title, a.url, a.source, a.text)
-        if placement.refused and not force:  # what is already indexed is re-embedded as it is
+        # what is already indexed is re-embedded as it is, never refused
+        placement = self.stories.place(a.id, a.title, a.url, a.source, a.text, judge=not force)
+        if placement.refused:
             if placement.keep_out:
                 try:
                     self.store.keep_out(placement.keep_out, placement.refused)
@@ -234,8 +235,6 @@ class Ingestor:
                     return AddOutcome("failed", origin, a.id, a.title, reason=str(exc))
                 self.stories.kept_out(placement.keep_out)
             return AddOutcome("refused", origin, a.id, a.title, reason=placement.refused)
-        if placement.refused:
-            placement = Placement(a.id, placement.signature)
         ids.add(article.id)
         texts.add(key)
         return _Pending(article, origin, existing is not None, chunks, placement)
@@ -261,7 +260,7 @@ class Ingestor:
                 if failure:
                     self.stories.forget(a.id)
                 else:
-                    self.stories.added(a.id, p.placement, a.title, a.url, a.source)
+                    self.stories.added(a.id)
             self._stories_at = self.store.revision()  # in step: it holds this write
         for item in waiting:
             if not isinstance(item, _Pending):

@@ -150,7 +150,9 @@ class StoryIndex:
         self._text_of = text_of
         self._lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
         self._known: dict[str, Known] = {}
-        self._pending: dict[str, set[str]] = {}  # placed, not yet written: their shingles
+        self._signatures: dict[str, LeanMinHash] = {}
+        # placed, not yet written: their shingles, and what the index held of them before
+        self._pending: dict[str, tuple[set[str], tuple[LeanMinHash, Known] | None]] = {}
 
     def __len__(self) -> int:
         return len(self._known)
@@ -160,6 +162,8 @@ class StoryIndex:
         many had none (written before stories: they are placed when next added)."""
         self._lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
         self._known.clear()
+        self._signatures.clear()
+        self._pending.clear()
         missing = 0
         for article_id, meta in records:
             sig = decode(str(meta.get("minhash", "")))
@@ -169,13 +173,17 @@ class StoryIndex:
             self._insert(article_id, sig, _known(meta))
         return missing
 
-    def place(self, article_id: str, title: str, url: str, source: str, text: str) -> Placement:
-        """The article's story, or why it is not an article. Call `added` once it is written
-        (or `forget` when it is not)."""
+    def place(
+        self, article_id: str, title: str, url: str, source: str, text: str, judge: bool = True
+    ) -> Placement:
+        """The article's story, or why it is not an article. A placed article is in the index
+        at once (the next one of the same batch may be its copy); call `added` once it is
+        written, or `forget` when it is not. `judge=False`: never refused (an article already
+        indexed, written again)."""
         mine = shingles(text)
         sig = signature(mine)
         kept = encode(sig)
-        reason = template_reason(text)
+        reason = template_reason(text) if judge else ""
         if reason:
             return Placement("", kept, refused=reason)
         site = site_of(url, source)
@@ -185,7 +193,7 @@ class StoryIndex:
             known = self._known.get(other)
             if other == article_id or known is None:
                 continue
-            theirs = self._pending.get(other)
+            theirs = self._pending[other][0] if other in self._pending else None
             if theirs is None:
                 stored = self._text_of(other)
                 theirs = shingles(stored) if stored else set()
@@ -197,24 +205,34 @@ class StoryIndex:
             ):
                 story, best = known.story or other, jaccard
         titles = {self._known[c].title for c in copies} | {title}
-        if len(titles) >= TEMPLATE_TITLES:
+        if judge and len(titles) >= TEMPLATE_TITLES:
             reason = (
                 f"not an article: the same text as {len(copies)} other page(s) of {site} "
                 "under other titles (the site's template)"
             )
             return Placement("", kept, refused=reason, keep_out=tuple(sorted(copies)))
-        self._pending[article_id] = mine
+        # found by the articles placed after it, before it is written (one batch)
+        self._pending[article_id] = (mine, self._entry(article_id))
+        self._insert(article_id, sig, Known(story, site, title, False))
         return Placement(story, kept)
 
-    def added(self, article_id: str, placement: Placement, title: str, url: str, source: str):
+    def added(self, article_id: str) -> None:
+        """The placed article is written."""
         self._pending.pop(article_id, None)
-        sig = decode(placement.signature)
-        if sig is not None and not placement.refused:
-            known = Known(placement.story, site_of(url, source), title, False)
-            self._insert(article_id, sig, known)
 
     def forget(self, article_id: str) -> None:
-        self._pending.pop(article_id, None)
+        """The placed article was not written: the index is as before it."""
+        _, before = self._pending.pop(article_id, (None, None))
+        if article_id in self._known:
+            self._lsh.remove(article_id)
+            del self._known[article_id]
+        if before is not None:
+            self._insert(article_id, *before)
+
+    def _entry(self, article_id: str) -> tuple[LeanMinHash, Known] | None:
+        if article_id not in self._known:
+            return None
+        return self._signatures[article_id], self._known[article_id]
 
     def kept_out(self, article_ids: Iterable[str]) -> None:
         for article_id in article_ids:
@@ -227,6 +245,7 @@ class StoryIndex:
             self._lsh.remove(article_id)
         self._lsh.insert(article_id, sig, check_duplication=False)
         self._known[article_id] = known
+        self._signatures[article_id] = sig
 
 
 def groups(articles: Iterable[StoredArticle]) -> dict[str, list[StoredArticle]]:

@@ -95,6 +95,19 @@ def _shown(
     return out
 
 
+def best_sentences(
+    question: str, passages: Sequence[Passage], similarity: Similarity | None
+) -> list[tuple[str, float]]:
+    """Each passage's sentence that bears most on the question, with its score (the same
+    score the evidence is chosen by; ("", 0.0) for a passage with no sentence)."""
+    found, _ = _sentences(question, passages, similarity)
+    best = [("", 0.0)] * len(passages)
+    for s in found:
+        if not best[s.passage][0] or s.score > best[s.passage][1]:
+            best[s.passage] = (s.text, s.score)
+    return best
+
+
 def similarity_of(embedder: Embedder) -> Similarity:
     """The embedder's cosine similarity of a question to each sentence (its vectors are of
     unit length)."""
@@ -186,4 +199,4 @@ def _joined(text: str, chosen: Sequence[_Sentence]) -> str:
     return "".join(parts)
 
 
-__all__ = ["BUDGETS", "EvidenceSelector", "similarity_of", "tokens"]
+__all__ = ["BUDGETS", "EvidenceSelector", "best_sentences", "similarity_of", "tokens"]

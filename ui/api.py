@@ -7,6 +7,7 @@
     r.response, r.source_nodes, r.metadata["refused"], r.metadata["timings"]
     nd.chat_engine().chat("…")             # a BaseChatEngine with follow-up rewriting
     nd.insert(documents)                   # LlamaIndex Documents, the same ingestion path
+    nd.timeline("…").to_markdown()          # dated articles on a question, oldest first
 
 Built by the same composition root as the CLI and the app, so every part is the one they use.
 """
@@ -24,6 +25,7 @@ from index.ingest import AddOutcome
 from index.readers.documents import read_documents
 from qa.engines import AnswerQueryEngine, FollowUpChatEngine
 from qa.retrieval import Retriever
+from qa.timeline import Timeline
 
 from .container import Container
 from .offline import go_offline
@@ -82,3 +84,14 @@ class Newsdesk:
     def delete(self, article_id: str) -> bool:
         with self.container.write_lock("delete"):
             return self.container.store.remove(article_id)
+
+    def timeline(
+        self, question: str | None = None, *, story: str | None = None, as_of: str | None = None
+    ) -> Timeline:
+        """The dated articles that bear on `question` (or every article of `story`), oldest
+        first, each with the sentence that matters."""
+        if story:
+            return self.container.timelines.for_story(story)
+        if not question:
+            raise ValueError("a timeline needs a question or a story")
+        return self.container.timelines.for_question(question, as_of or "")

@@ -34,6 +34,7 @@ from .render import (
     inert,
     rewrite_html,
     sources_html,
+    timeline_html,
 )
 from .samples import EXAMPLE_QUESTIONS
 
@@ -116,6 +117,16 @@ class ChatService:
                     history[-1] = {"role": "assistant", "content": content}
                     turns.append((*answer.turn(standalone), answer.to_json()))
                     yield history, sources_html(answer, self._texts(answer)), turns
+
+    def timeline(self, question: str, as_of: str = "") -> str:
+        """The Timeline tab: the dated articles on a question, oldest first."""
+        try:
+            found = self.container.timelines.for_question(
+                (question or "").strip(), as_of_date(as_of)
+            )
+        except QAError as exc:
+            return error_html(str(exc))
+        return timeline_html(found)
 
     @staticmethod
     def export(turns: list | None) -> str | None:
@@ -276,6 +287,8 @@ def build_app(service: ChatService) -> gr.Blocks:
             _chat_tab(service)
         with gr.Tab("Add articles"):
             writes = _add_tab(service)
+        with gr.Tab("Timeline"):
+            _timeline_tab(service)
         with gr.Tab("Library"):
             search, table, deleted = _library_tab(service)
         for event in (*writes, deleted):
@@ -333,6 +346,19 @@ def _chat_tab(service: ChatService) -> None:
         api_visibility="private",
     )
     stop.click(None, cancels=[asked, submitted])
+
+
+def _timeline_tab(service: ChatService) -> None:
+    """A question's dated articles, oldest first, each with the sentence that matters."""
+    with gr.Row():
+        question = gr.Textbox(
+            label="Story or question", placeholder="e.g. the dock strike talks", scale=4
+        )
+        as_of = gr.Textbox(label="As of (YYYY-MM-DD)", placeholder="today", max_length=40)
+    show = gr.Button("Show timeline", variant="primary")
+    found = gr.HTML(elem_id="nd-timeline")
+    show.click(service.timeline, [question, as_of], found, api_name="timeline")
+    question.submit(service.timeline, [question, as_of], found, api_visibility="private")
 
 
 def _write_key(service: ChatService) -> gr.Textbox:

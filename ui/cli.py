@@ -293,6 +293,45 @@ def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: s
                 _print_answer(answer)
 
 
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--story", help="A story's id (as `newsdesk stories` lists them) instead.")
+@click.option("--as-of", callback=_check_date, help="Rank for this date (YYYY-MM-DD).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "json"]),
+    default="text",
+    help="text (default), md or json.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (--format json).")
+@click.pass_context
+def timeline(ctx, question: str | None, story: str | None, as_of, fmt: str, as_json: bool):
+    """The dated articles on a question (or one story), oldest first, each with the
+    sentence that matters."""
+    if bool(question) == bool(story):
+        raise click.UsageError("give a question, or --story ID (one of them)")
+    timelines = _container(ctx).timelines
+    found = (
+        timelines.for_story(story) if story else timelines.for_question(question or "", as_of or "")
+    )
+    fmt = "json" if as_json else fmt
+    if fmt == "json":
+        say(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    if fmt == "md":
+        say(found.to_markdown().rstrip("\n"))
+        return
+    if not (found.events or found.undated):
+        say("The articles say nothing about it.")
+    for e in [*found.events, *found.undated]:
+        say(e.line())
+        if e.url:
+            say(f"    {e.url}")
+        if e.also_in:
+            say("    also in: " + "; ".join(o.source or o.title for o in e.also_in))
+
+
 def _print_answer(answer: Answer) -> None:
     say(answer.answer)
     if answer.reported:

@@ -26,6 +26,7 @@ from qa.memo import Memo, fingerprint
 from qa.model_file import ModelFile, ModelSpec
 from qa.prompting import Prompts
 from qa.retrieval import RetrievalOptions, Retriever
+from qa.timeline import Timelines
 from qa.trust import RefusalModel
 
 from .settings import Settings
@@ -275,6 +276,16 @@ class Container:
     @cached_property
     def evidence(self) -> EvidenceSelector:
         return EvidenceSelector(self.settings.evidence_tokens, similarity_of(self.embedder))
+
+    @cached_property
+    def timelines(self) -> Timelines:
+        return Timelines(
+            self.retriever,
+            self.store,
+            similarity_of(self.embedder),
+            depth=self.settings.timeline_articles,
+            max_question_chars=self.settings.max_question_chars,
+        )
 
     @cached_property
     def settings_key(self) -> str:

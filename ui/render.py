@@ -12,6 +12,7 @@ import click
 
 from qa.citations import MARKER, cited_sentences, supporting_spans
 from qa.dates import long_date
+from qa.timeline import Timeline
 from qa.types import Answer, Citation
 
 CONTEXT_CHARS = 240
@@ -145,6 +146,29 @@ def sources_html(answer: Answer, article_texts: dict[str, str]) -> str:
     return '<div class="nd-sources"><h4>Sources</h4>' + "".join(items) + "</div>"
 
 
+def timeline_html(timeline: Timeline) -> str:
+    """A timeline as a list, oldest first; undated articles after it, apart."""
+    if not (timeline.events or timeline.undated):
+        return '<p class="nd-refusal">The articles say nothing about it.</p>'
+
+    def item(e) -> str:
+        when = html.escape(long_date(e.published_at) if e.published_at else "undated")
+        title = html.escape(e.title or e.article_id)
+        if e.url.startswith(("http://", "https://")):
+            href = html.escape(e.url, quote=True)
+            title = f'<a href="{href}" target="_blank" rel="noopener">{title}</a>'
+        outlet = f'<span class="nd-meta"> {html.escape(e.source)}</span>' if e.source else ""
+        also = "; ".join(o.source or o.title for o in e.also_in)
+        also = f'<span class="nd-also"> also in: {html.escape(also)}</span>' if also else ""
+        sentence = html.escape(" ".join(e.sentence.split()))
+        return f"<li><b>{when}</b> · {title}{outlet}{also}<br>{sentence}</li>"
+
+    parts = ['<div class="nd-timeline"><ol>', *map(item, timeline.events), "</ol>"]
+    if timeline.undated:
+        parts += ["<h5>Undated</h5><ul>", *map(item, timeline.undated), "</ul>"]
+    return "".join([*parts, "</div>"])
+
+
 def full_article_html(text: str, c: Citation, spans: Sequence[tuple[int, int]] = ()) -> str:
     """The whole article, folded, with the cited passage shown; a click on the passage's
     marker in the answer (a link to the passage) unfolds it and scrolls there."""
@@ -166,6 +190,7 @@ CSS = """
 .nd-source { margin: .4em 0; }
 .nd-meta { color: #6b7280; font-size: .85em; }
 .nd-also { color: #6b7280; font-size: .85em; margin: .2em 0; }
+.nd-timeline li { margin: .4em 0; }
 .nd-passage { white-space: pre-wrap; font-size: .92em; }
 .nd-cited { background: #fef9c3; }
 .nd-passage mark, .nd-article mark { background: #fcd34d; font-weight: 600; }

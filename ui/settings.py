@@ -114,6 +114,13 @@ class Settings(BaseModel):
         "sentences that carry the answer and their neighbours, chosen by `newsdesk "
         "fit-evidence` (0: the passages whole).",
     )
+    timeline_articles: int = Field(
+        12,
+        ge=1,
+        le=50,
+        description="Articles a timeline (`newsdesk timeline`, the Timeline tab) looks through "
+        "for a question; it lists those that bear on it, oldest first.",
+    )
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = Field(
         "hybrid", description="dense, bm25, or hybrid (both fused by reciprocal rank)."
     )

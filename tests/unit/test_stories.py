@@ -108,8 +108,8 @@ def test_one_site_repeating_an_article_under_two_titles_is_not_a_template(contai
 
 def test_an_updated_article_is_not_grouped_with_its_old_version():
     index = StoryIndex(lambda _: WIRE)
-    placed = index.place("a1", "Floods", "", "Coast Wire", WIRE)
-    index.added("a1", placed, "Floods", "", "Coast Wire")
+    index.place("a1", "Floods", "", "Coast Wire", WIRE)
+    index.added("a1")
     again = index.place("a1", "Floods", "", "Coast Wire", WIRE + " Updated.")
     assert again.story == "a1" and not again.refused
 
@@ -148,3 +148,26 @@ def test_the_library_shows_stories_and_what_is_kept_out(container):
     rows = ChatService(container).library()
     assert len(rows) == 2 and all("template" in r[6] for r in rows)
     assert ChatService(container).library("harbour weekly")  # filter by outlet still works
+
+
+def test_copies_in_one_batch_find_each_other_and_a_failed_write_is_forgotten():
+    index = StoryIndex(lambda _: "")
+    assert index.place("a1", "Floods", "", "Coast Wire", WIRE).story == "a1"
+    assert index.place("a2", "Floods", "", "Valley Post", WIRE).story == "a1"  # a1 unwritten
+    index.forget("a1")
+    index.forget("a2")
+    assert len(index) == 0
+    assert index.place("a3", "Floods", "", "Valley Post", WIRE).story == "a3"
+
+
+def test_a_batch_of_copies_is_grouped_at_ingest(container):
+    outcomes = list(
+        container.ingestor.add_many(
+            [
+                (Article(f"Floods {n}", WIRE, f"Outlet {n}", article_id=f"w{n}"), "")
+                for n in range(3)
+            ]
+        )
+    )
+    assert [o.status for o in outcomes] == ["added"] * 3
+    assert {a.story for a in container.store.list_articles()} == {"w0"}
