@@ -18,7 +18,7 @@ import ipaddress
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
@@ -68,26 +68,64 @@ class WebReader:
 
         yield from read_data(data, Source(url, url, page_reader=page), default="html")
 
+    def read_changed(
+        self, url: str, known: Validators, seen: Callable[[str, str], bool] | None = None
+    ) -> Changed:
+        """What changed at an address since it was last read: a conditional request (the
+        validators the server gave last time), so an unchanged feed costs one small request
+        and no item; a changed feed's items that `seen(link, fingerprint)` already holds are
+        neither fetched nor read. ReadError when the address itself cannot be read."""
+        budget = _Budget(self.limits)
+        status, data, validators = self._fetch_response(url, budget, known.headers())
+        if status == 304:
+            return Changed([], True, known, budget.fetches)
+
+        def page(link: str) -> Article:
+            return read_html_article(decode_bytes(self._fetch(link, budget), link), link, link)
+
+        source = Source(url, url, page_reader=page, seen=seen)
+        results = list(read_data(data, source, default="html"))
+        return Changed(results, False, validators, budget.fetches)
+
     def _fetch(self, url: str, budget: _Budget) -> bytes:
+        return self._fetch_response(url, budget)[1]
+
+    def _fetch_response(
+        self, url: str, budget: _Budget, conditional: dict[str, str] | None = None
+    ) -> tuple[int, bytes, Validators]:
+        """(status, body, the response's validators); 304 (and no body) only when
+        `conditional` headers were sent and the server says nothing changed."""
         deadline = budget.deadline_for_fetch(url)
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             budget.spend_fetch(url)
-            response, conn = self._request(current, deadline, url)
+            response, conn = self._request(current, deadline, url, conditional)
             try:
                 if response.status in _REDIRECTS and response.getheader("Location"):
                     current = urljoin(current, _header_text(response.getheader("Location", "")))
                     continue
+                validators = Validators(
+                    _header_text(response.getheader("ETag", ""))[:200],
+                    _header_text(response.getheader("Last-Modified", ""))[:100],
+                )
+                if response.status == 304 and conditional:
+                    return 304, b"", validators
                 if response.status >= 400:
                     raise ReadError(
                         url, f"the server answered HTTP {response.status} {response.reason}"
                     )
-                return self._body(response, deadline, budget, url)
+                return response.status, self._body(response, deadline, budget, url), validators
             finally:
                 conn.close()
         raise ReadError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _request(self, url: str, deadline: _Deadline, origin: str):
+    def _request(
+        self,
+        url: str,
+        deadline: _Deadline,
+        origin: str,
+        conditional: dict[str, str] | None = None,
+    ):
         target = wire_address(url, origin)
         addresses = self._vetted_addresses(target.host, target.port, origin)
         timeout = deadline.left()
@@ -98,11 +136,8 @@ class WebReader:
             conn = _PinnedHTTP(target.host, target.port, addresses, timeout=timeout)
         conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
         try:
-            conn.request(
-                "GET",
-                target.path,
-                headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
-            )
+            headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+            conn.request("GET", target.path, headers={**headers, **(conditional or {})})
             return conn.getresponse(), conn
         except TimeoutError:
             conn.close()
@@ -148,6 +183,29 @@ class WebReader:
                 raise ReadError(origin, f"the page is over the {limit / 1e6:g} MB limit")
             budget.spend_bytes(len(block), origin)
             chunks.append(block)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies the version it sent (ETag, Last-Modified)."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request's headers (none when the server gave no validator)."""
+        found = {"If-None-Match": self.etag, "If-Modified-Since": self.last_modified}
+        return {k: v for k, v in found.items() if v and v.isprintable() and v.isascii()}
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a conditional read found: the results, or that nothing changed (304)."""
+
+    results: list[ReadResult]
+    not_modified: bool
+    validators: Validators
+    fetches: int  # requests it made
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,9 @@ from index.embedding import Embedder
 from index.errors import StoreError
 from index.ingest import FieldLimits, Ingestor
 from index.lock import WriteLock
+from index.sources import SourceStore, parse_every
 from index.store import ChromaStore
+from index.watch import Watcher, WatchPolicy
 from index.web import FetchLimits, WebReader
 from qa.answering import Answerer, AnswerPolicy
 from qa.evidence import EvidenceSelector, similarity_of
@@ -203,6 +205,21 @@ class Container:
             allow_private=s.fetch_private,
         )
         return WebReader(limits)
+
+    @cached_property
+    def sources(self) -> SourceStore:
+        return SourceStore(self.store.client)
+
+    @cached_property
+    def watcher(self) -> Watcher:
+        s = self.settings
+        policy = WatchPolicy(
+            every_s=parse_every(s.watch_every),
+            min_every_s=s.watch_min_every,
+            max_backoff_s=s.watch_max_backoff,
+            lease_s=s.watch_lease,
+        )
+        return Watcher(self.sources, self.web, self.ingestor, policy)
 
     def model_path(self) -> Path:
         """The GGUF file to run: the user's, or the packaged one (assembled when needed)."""

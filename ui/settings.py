@@ -219,6 +219,33 @@ class Settings(BaseModel):
         description="Also fetch addresses on this machine or its private network (intranet "
         "use); refused by default.",
     )
+    watch_every: str = Field(
+        "30m",
+        pattern=r"^\s*\d+(\.\d+)?\s*(s|sec|m|min|h|d)?\s*$",
+        description="How often a watched source is checked, unless it was given its own "
+        "interval (30m, 2h, 1d; a bare number is minutes).",
+    )
+    watch_min_every: int = Field(
+        60, ge=1, description="Shortest interval, in seconds, a watched source may have."
+    )
+    watch_max_backoff: int = Field(
+        6 * 3600,
+        ge=1,
+        description="Longest wait, in seconds, after a watched source failed (each failure "
+        "in a row doubles its interval up to this).",
+    )
+    watch_poll: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds between `newsdesk serve`'s (and `watch run`'s) looks for due "
+        "sources (0 < …; the checks themselves follow each source's interval).",
+    )
+    watch_lease: float = Field(
+        600.0,
+        gt=0,
+        description="Seconds a replica's claim on a check holds: a check not finished by "
+        "then (its replica died) may be taken by another.",
+    )
     host: str = Field("127.0.0.1", description="Address the chat server listens on.")
     allowed_hosts: str = Field(
         "",

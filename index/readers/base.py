@@ -34,6 +34,8 @@ class Source:
     origin: str  # for messages
     url: str = ""  # the address, when the bytes were fetched
     page_reader: PageReader | None = None  # for feeds whose items are only teasers
+    # a watched feed: (item link, fingerprint) -> already read; such items are skipped
+    seen: Callable[[str, str], bool] | None = None
 
 
 ReadFn = Callable[[bytes, Source], Iterator[ReadResult]]

@@ -4,6 +4,7 @@ refused: feeds have no need of them."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -93,10 +94,18 @@ def read_feed(data: bytes, source: Source) -> Iterator[ReadResult]:
         return
     for n, item in enumerate(items[:MAX_ITEMS], start=1):
         where = f"{source.origin} item {n}" + (f" ({item.link})" if item.link else "")
+        if source.seen is not None and source.seen(item.link or where, fingerprint(item)):
+            continue  # a watched feed's item read before, unchanged: not fetched again
         try:
             yield ReadResult(where, article=_article(item, outlet, where, source))
         except ReadError as exc:
             yield ReadResult(where, error=exc.reason)
+
+
+def fingerprint(item: FeedItem) -> str:
+    """Changes when the feed changes what it says of an item (title, date or text)."""
+    parts = "\x1f".join((item.title, item.link, item.when, item.body))
+    return hashlib.sha256(parts.encode("utf-8")).hexdigest()[:16]
 
 
 def _article(item: FeedItem, outlet: str, where: str, source: Source) -> Article:

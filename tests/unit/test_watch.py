@@ -1,0 +1,231 @@
+"""Watched sources against a loopback feed server that changes between checks: conditional
+requests, only new items fetched, back-off on failure, claims between replicas."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from index.sources import SourceError, parse_every
+from ui.settings import Settings
+
+ITEM = """<item><title>{title}</title><link>{base}/story/{n}</link>
+<pubDate>Tue, 0{n} Mar 2025 09:00:00 GMT</pubDate><description>Short teaser.</description></item>"""
+PAGE = """<html><head><title>{title}</title></head><body><article><h1>{title}</h1>
+<p>{title}: the harbour council met on day {n} and agreed the plan after a long debate about
+the cost of the works, which the council put at {n} million euros in its report.</p>
+<p>Work starts next month and should take about a year, the council's spokesperson said.</p>
+</article></body></html>"""
+
+
+class FeedSite:
+    """A feed whose items are set by the test; every request is logged."""
+
+    def __init__(self) -> None:
+        self.items: list[int] = [1, 2]
+        self.failing = False
+        self.requests: list[tuple[str, str]] = []  # (path, If-None-Match)
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                site.requests.append((self.path, self.headers.get("If-None-Match", "")))
+                if self.path == "/feed":
+                    if site.failing:
+                        self.send_response(503)
+                        self.end_headers()
+                        return
+                    etag = '"v-' + "-".join(map(str, site.items)) + '"'
+                    if self.headers.get("If-None-Match") == etag:
+                        self.send_response(304)
+                        self.end_headers()
+                        return
+                    self._send(200, "application/rss+xml", site.feed(), etag)
+                elif self.path.startswith("/story/"):
+                    n = int(self.path.rsplit("/", 1)[1])
+                    self._send(200, "text/html", PAGE.format(title=f"Plan {n}", n=n))
+                else:
+                    self._send(404, "text/plain", "not found")
+
+            def _send(self, status, kind, body, etag=""):
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                if etag:
+                    self.send_header("ETag", etag)
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def feed(self) -> str:
+        items = "".join(ITEM.format(title=f"Plan {n}", base=self.base, n=n) for n in self.items)
+        channel = f"<channel><title>Harbour Post</title>{items}</channel>"
+        return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'
+
+    def pages(self) -> list[str]:
+        return [p for p, _ in self.requests if p.startswith("/story/")]
+
+
+@pytest.fixture
+def site():
+    s = FeedSite()
+    yield s
+    s.server.shutdown()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def watched(settings, make_container):
+    values = {
+        "data_dir": settings.data_dir,
+        "refusal_model": settings.refusal_model,
+        "fetch_private": True,
+        "watch_min_every": 1,
+        "watch_max_backoff": 3600,
+    }
+    container = make_container(Settings.load(values, env={}))
+    clock = Clock()
+    container.watcher.clock = clock
+    return container, clock
+
+
+def test_intervals_are_read_in_words():
+    assert [parse_every(x) for x in ("30m", "2h", "90s", "1d", "15")] == [
+        1800,
+        7200,
+        90,
+        86400,
+        900,
+    ]
+    with pytest.raises(SourceError, match="not an interval"):
+        parse_every("soon")
+
+
+def test_new_items_are_indexed_once_and_an_unchanged_feed_costs_one_request(site, watched):
+    container, clock = watched
+    source = container.watcher.add(f"{site.base}/feed", "10m")
+    (first,) = container.watcher.run_due()
+    assert (first.status, first.added) == ("new", 2)
+    assert sorted(site.pages()) == ["/story/1", "/story/2"]
+    assert container.store.count_articles() == 2
+
+    assert list(container.watcher.run_due()) == []  # not due yet: nothing fetched
+    clock.now += 600
+    site.requests.clear()
+    (second,) = container.watcher.run_due()
+    assert second.status == "not-modified" and second.added == 0
+    assert site.requests == [("/feed", '"v-1-2"')]  # one conditional request, answered 304
+
+    site.items = [1, 2, 3]
+    clock.now += 600
+    site.requests.clear()
+    (third,) = container.watcher.run_due()
+    assert (third.status, third.added) == ("new", 1)
+    assert site.pages() == ["/story/3"]  # the items read before are not fetched again
+    assert container.store.count_articles() == 3
+    row = container.sources.get(source.id).row()
+    assert row["items"] == 3 and row["last_error"] == "" and row["every"] == "10m"
+
+
+def test_a_failing_feed_backs_off_and_shows_its_error(site, watched):
+    container, clock = watched
+    container.watcher.add(f"{site.base}/feed", "60s")
+    site.failing = True
+    waits = []
+    for _ in range(4):
+        (report,) = container.watcher.run_due(force=True)
+        assert report.status == "failed" and "HTTP 503" in report.reason
+        (source,) = container.sources.list()
+        waits.append(source.next_check - clock.now)
+    assert waits == [60, 120, 240, 480]  # doubled each time, from the interval
+    assert source.failures == 4 and "503" in source.row()["last_error"]
+    site.failing = False
+    clock.now = source.next_check
+    (report,) = container.watcher.run_due()
+    assert report.status == "new"
+    (source,) = container.sources.list()
+    assert source.failures == 0 and source.last_error == ""
+
+
+def test_the_back_off_is_bounded(site, watched):
+    container, clock = watched
+    container.watcher.add(f"{site.base}/feed", "30m")
+    site.failing = True
+    for _ in range(6):
+        container.watcher.run_due(force=True).__next__()
+    (source,) = container.sources.list()
+    assert source.next_check - clock.now == 3600  # watch_max_backoff
+
+
+def test_a_paused_source_is_not_checked_and_a_removed_one_is_gone(site, watched):
+    container, _ = watched
+    source = container.watcher.add(f"{site.base}/feed")
+    container.watcher.pause(source.id)
+    assert list(container.watcher.run_due()) == [] and site.requests == []
+    container.watcher.pause(source.url, False)
+    assert len(list(container.watcher.run_due())) == 1
+    container.watcher.remove(source.id)
+    assert container.sources.list() == []
+    with pytest.raises(SourceError, match="not a watched source"):
+        container.watcher.remove(source.id)
+
+
+def test_bad_addresses_and_intervals_are_refused_in_one_line(watched):
+    container, _ = watched
+    with pytest.raises(SourceError, match="not a web address"):
+        container.watcher.add("ftp://example.org/feed")
+    with pytest.raises(SourceError, match="out of range"):
+        container.watcher.add("https://example.org/feed", "90d")
+
+
+def test_two_replicas_check_a_due_source_once(site, watched, settings, make_container):
+    container, clock = watched
+    other = make_container(container.settings)
+    other.watcher.clock = clock
+    other.watcher.holder = "replica-2"
+    container.watcher.add(f"{site.base}/feed")
+    reports = list(container.watcher.run_due()) + list(other.watcher.run_due())
+    assert len(reports) == 1  # the second replica's claim was not taken
+    assert sorted(site.pages()) == ["/story/1", "/story/2"]
+
+
+def test_a_claim_left_by_a_dead_replica_is_taken_after_its_lease(site, watched):
+    container, clock = watched
+    source = container.watcher.add(f"{site.base}/feed")
+    assert container.sources.claim(source, "dead-replica", 600, clock.now)
+    assert list(container.watcher.run_due()) == []  # held by the dead replica
+    clock.now += 601
+    assert len(list(container.watcher.run_due())) == 1
+
+
+def test_the_command_line_watches_lists_and_runs(site, tmp_path, run_cli, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")
+
+    def cli(*args):
+        return run_cli("--data-dir", str(tmp_path / "d"), *args)
+
+    added = cli("watch", "add", f"{site.base}/feed", "--every", "2h")
+    assert added.exit_code == 0, added.output
+    assert (
+        "watching" in added.output and "new" in added.output and "2 new or changed" in added.output
+    )
+    (row,) = json.loads(cli("watch", "list", "--json").output)
+    assert row["every"] == "2h" and row["items"] == 2 and row["last_check"]
+    ran = cli("watch", "run", "--once", "--all")
+    assert ran.exit_code == 0 and "not-modified" in ran.output
+    assert cli("watch", "add", "ftp://x/feed").exit_code == 1
+    assert cli("watch", "remove", row["id"]).exit_code == 0
+    assert "0 watched sources" in cli("watch", "list").output
