@@ -23,6 +23,7 @@ from qa.followup import earlier_passages
 from qa.types import Answer, Delta, Done, conversation_markdown
 
 from .access import KEY_COOKIE_JS, Access, HostGuard, UploadGuard
+from .app_sources import Sources, sources_tab, watch_in_background
 from .container import Container
 from .openai_api import ChatCompletions, OpenAIRoutes
 from .ops import Metrics, OpsRoutes, health
@@ -291,7 +292,9 @@ def build_app(service: ChatService) -> gr.Blocks:
             _timeline_tab(service)
         with gr.Tab("Library"):
             search, table, deleted = _library_tab(service)
-        for event in (*writes, deleted):
+        with gr.Tab("Sources"):
+            watched = sources_tab(Sources(service), _write_key(service))
+        for event in (*writes, deleted, *watched):
             event.then(service.status_line, None, status, api_visibility="private")
         app.load(service.status_line, None, status, api_visibility="private")
         app.load(service.library, search, table, api_visibility="private")
@@ -512,6 +515,8 @@ def serve(container: Container, host: str, port: int) -> None:
     # the model, the encoder and the keyword index load while the page comes up; a
     # question asked before they are ready waits for them (each part is built once)
     threading.Thread(target=warm_up, args=(container,), name="warm-up", daemon=True).start()
+    if s.watch_background:  # watched sources are checked while the server runs
+        watch_in_background(service, threading.Event())
     app = build_app(service)
     uploads = Middleware(
         UploadGuard,

@@ -240,6 +240,11 @@ class Settings(BaseModel):
         description="Seconds between `newsdesk serve`'s (and `watch run`'s) looks for due "
         "sources (0 < …; the checks themselves follow each source's interval).",
     )
+    watch_background: bool = Field(
+        True,
+        description="`newsdesk serve` checks the watched sources in the background (off: "
+        "only `newsdesk watch run` does).",
+    )
     watch_lease: float = Field(
         600.0,
         gt=0,

@@ -229,3 +229,50 @@ def test_the_command_line_watches_lists_and_runs(site, tmp_path, run_cli, monkey
     assert cli("watch", "add", "ftp://x/feed").exit_code == 1
     assert cli("watch", "remove", row["id"]).exit_code == 0
     assert "0 watched sources" in cli("watch", "list").output
+
+
+def test_the_sources_tab_watches_checks_pauses_and_asks_for_the_write_key(site, watched):
+    from ui.app import ChatService, build_app
+    from ui.app_sources import Sources
+
+    container, clock = watched
+    sources = Sources(ChatService(container))
+    added = sources.add(f"{site.base}/feed", "15m")
+    assert added.startswith("watching") and "2 new or changed" in added
+    (row,) = sources.rows()
+    assert row[1] == f"{site.base}/feed" and row[2] == "15m" and row[3] == "active, 2 items"
+    assert sources.pause(row[0]).startswith("pause") and sources.rows()[0][3].startswith("paused")
+    assert sources.check_now() == "no source to check"
+    assert sources.resume(row[0]).startswith("resume")
+    assert "not-modified" in sources.check_now()
+    assert "not a watched source" in sources.remove("w-000000000000")
+    assert "not a web address" in sources.add("ftp://example.org/feed")
+    build_app(ChatService(container))  # the tab is part of the app
+
+    values = {**container.settings.model_dump(exclude_unset=True), "write_token": "k"}
+    locked = type(container)(Settings.load(values, env={}), embedder=container.embedder)
+    guarded = Sources(ChatService(locked))
+    assert "write key" in guarded.add(f"{site.base}/feed") and "write key" in guarded.check_now()
+    assert "write key" in guarded.remove(row[0])
+    assert len(sources.rows()) == 1  # nothing was removed without the key
+
+
+def test_the_server_checks_due_sources_in_the_background(site, watched):
+    import threading
+    import time
+
+    from ui.app import ChatService
+    from ui.app_sources import watch_in_background
+
+    first, _ = watched
+    first.watcher.add(f"{site.base}/feed", "10m")
+    values = {**first.settings.model_dump(exclude_unset=True), "watch_poll": 0.05}
+    container = type(first)(Settings.load(values, env={}), embedder=first.embedder)
+    stop = threading.Event()
+    watch_in_background(ChatService(container), stop)
+    deadline = time.monotonic() + 20
+    while container.store.count_articles() < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    assert container.store.count_articles() == 2
+    assert container.sources.list()[0].items == 2
