@@ -271,7 +271,7 @@ def test_the_server_checks_due_sources_in_the_background(site, watched):
     stop = threading.Event()
     watch_in_background(ChatService(container), stop)
     deadline = time.monotonic() + 20
-    while container.store.count_articles() < 2 and time.monotonic() < deadline:
+    while container.sources.list()[0].items < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
     assert container.store.count_articles() == 2
