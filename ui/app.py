@@ -24,6 +24,8 @@ from qa.types import Answer, Delta, Done, conversation_markdown
 
 from .access import KEY_COOKIE_JS, Access, HostGuard, UploadGuard
 from .app_sources import Sources, sources_tab, watch_in_background
+from .app_watched import CSS as WATCHED_CSS
+from .app_watched import Watched, watched_tab
 from .container import Container
 from .openai_api import ChatCompletions, OpenAIRoutes
 from .ops import Metrics, OpsRoutes, health
@@ -74,7 +76,8 @@ class ChatService:
         articles = self.container.store.list_articles()
         newest = max((a.published_at for a in articles if a.published_at), default="")
         line = f"{len(articles)} articles indexed"
-        return line + (f" · newest from {newest}" if newest else "")
+        line += f" · newest from {newest}" if newest else ""
+        return line + Watched(self).count_line()
 
     def chat(self, message: str, history: list[dict], turns: list | None = None, as_of: str = ""):
         """Streams (history, sources, turns). `turns` holds this browser session's
@@ -285,7 +288,7 @@ def build_app(service: ChatService) -> gr.Blocks:
         gr.Markdown("## Newsdesk\nAsk about your news articles; every answer cites its sources.")
         status = gr.Markdown(service.status_line())
         with gr.Tab("Chat"):
-            _chat_tab(service)
+            starred = _chat_tab(service)
         with gr.Tab("Add articles"):
             writes = _add_tab(service)
         with gr.Tab("Timeline"):
@@ -294,6 +297,10 @@ def build_app(service: ChatService) -> gr.Blocks:
             search, table, deleted = _library_tab(service)
         with gr.Tab("Sources"):
             watched = sources_tab(Sources(service), _write_key(service))
+        with gr.Tab("Watched"):
+            shown = watched_tab(Watched(service), _write_key(service))
+        starred.then(Watched(service).shown, None, shown, api_visibility="private")
+        starred.then(service.status_line, None, status, api_visibility="private")
         for event in (*writes, deleted, *watched):
             event.then(service.status_line, None, status, api_visibility="private")
         app.load(service.status_line, None, status, api_visibility="private")
@@ -301,7 +308,8 @@ def build_app(service: ChatService) -> gr.Blocks:
     return app
 
 
-def _chat_tab(service: ChatService) -> None:
+def _chat_tab(service: ChatService):
+    """The conversation; returns the star's event (the Watched tab follows it)."""
     chatbot = gr.Chatbot(
         height=420,
         label="Conversation",
@@ -339,6 +347,8 @@ def _chat_tab(service: ChatService) -> None:
     with gr.Row():
         clear = gr.Button("New conversation", size="sm")
         download = gr.DownloadButton("Download conversation (Markdown)", size="sm")
+        star = gr.Button("☆ Watch this question", size="sm", elem_id="nd-star")
+    starred_note = gr.Markdown(elem_id="nd-starred")
     for event in (asked, submitted):
         event.then(lambda: "", None, question, api_visibility="private")
         event.then(service.export, turns, download, api_visibility="private")
@@ -349,6 +359,13 @@ def _chat_tab(service: ChatService) -> None:
         api_visibility="private",
     )
     stop.click(None, cancels=[asked, submitted])
+    return star.click(
+        Watched(service).star,
+        turns,
+        starred_note,
+        api_name="watch_question",
+        concurrency_id="write",
+    )
 
 
 def _timeline_tab(service: ChatService) -> None:
@@ -539,7 +556,7 @@ def serve(container: Container, host: str, port: int) -> None:
         share=False,  # never a public tunnel, whatever GRADIO_SHARE says
         app_kwargs={"middleware": [hosts, ops, openai_api, uploads]},
         show_error=False,  # exceptions stay in the server log; the page says "Error"
-        css=CSS,
+        css=CSS + WATCHED_CSS,
         js=KEY_COOKIE_JS,
         auth=access.login if access.users else None,
         max_file_size=s.max_file_bytes,

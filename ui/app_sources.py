@@ -11,6 +11,8 @@ import gradio as gr
 from index.errors import IndexingError
 from index.watch import CheckReport
 
+from .app_watched import refresh_after
+
 if TYPE_CHECKING:
     from .app import ChatService
 
@@ -61,6 +63,7 @@ class Sources:
         except IndexingError as exc:
             return f"failed     {url or 'address'}: {exc}"
         self._count(report)
+        refresh_after(self.service, report.added)
         return f"watching  {source.url} every {source.row()['every']}\n{report.line()}"
 
     def act(
@@ -104,6 +107,7 @@ class Sources:
             reports = list(self.container.watcher.run_due(force=True))
         for report in reports:
             self._count(report)
+        refresh_after(self.service, sum(r.added for r in reports))
         return "\n".join(r.line() for r in reports) or "no source to check"
 
     def _count(self, report: CheckReport) -> None:
@@ -166,6 +170,7 @@ def watch_in_background(service: ChatService, stop: threading.Event) -> threadin
             for report in reports:
                 sources._count(report)
                 log.info("watch: %s", report.line())
+            refresh_after(service, sum(r.added for r in reports))
 
     thread = threading.Thread(target=loop, name="watch", daemon=True)
     thread.start()

@@ -25,7 +25,7 @@ from qa.types import Answer, Delta, Done
 from .access import Access
 from .cli_bench import bench
 from .cli_eval import eval_, fit_evidence, fit_refusal
-from .cli_watch import watch
+from .cli_watch import watch, watch_question
 from .container import Container
 from .offline import go_offline
 from .render import say
@@ -434,6 +434,7 @@ cli.add_command(fit_refusal)
 cli.add_command(fit_evidence)
 cli.add_command(bench)
 cli.add_command(watch)
+cli.add_command(watch_question)
 
 
 def main() -> None:

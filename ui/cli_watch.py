@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 
 import click
 
 from index.watch import CheckReport
+from qa.dates import long_date
 
 from .container import Container
 from .render import say
@@ -112,14 +114,79 @@ def run(ctx, once: bool, every_source: bool):
     failed = 0
     with container.write_lock("newsdesk watch run", _tell):
         while True:
+            added = 0
             for report in container.watcher.run_due(force=every_source):
                 failed += report.status == "failed"
+                added += report.added
                 _print(report)
+            if added:  # news: the watched questions it changes are answered again
+                for watched in container.watched_questions.refresh():
+                    news = watched.news()
+                    say(f"news      {news['line'] if news else watched.question}")
             if once:
                 break
             time.sleep(container.settings.watch_poll)
     if failed:
         ctx.exit(1)
+
+
+@click.command("watch-question")
+@click.argument("question", required=False)
+@click.option("--list", "listing", is_flag=True, help="The watched questions and their news.")
+@click.option("--history", metavar="ID", help="Every answer one question got, dated.")
+@click.option("--remove", metavar="ID", help="Stop watching a question.")
+@click.option("--refresh", is_flag=True, help="Answer again those whose retrieval changed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def watch_question(ctx, question, listing, history, remove, refresh, as_json):
+    """Watch a question: after a refresh adds articles that change what it retrieves, it is
+    answered again, and the reader sees what is new since they asked."""
+    container = _container(ctx)
+    store = container.watched_questions
+    if sum(map(bool, (question, listing, history, remove, refresh))) != 1:
+        raise click.UsageError("give a question, or one of --list, --history, --remove, --refresh")
+    if question or remove or refresh:
+        with container.write_lock("newsdesk watch-question", _tell):
+            if remove:
+                if not store.remove(remove):
+                    raise click.BadParameter(f"{remove}: not a watched question")
+                say(f"removed   {remove}")
+                return
+            found = [store.watch(question)] if question else store.refresh()
+    elif history:
+        one = store.get(history)
+        if one is None:
+            raise click.BadParameter(f"{history}: not a watched question")
+        found = [one]
+    else:
+        found = store.questions()
+    if as_json:
+        say(json.dumps([_record(w) for w in found], ensure_ascii=False, indent=2))
+        return
+    for w in found:
+        say(f"{w.id}  {w.question}  ({len(w.answers)} answers)")
+        if history:
+            for kept in w.answers:
+                say(f"    {long_date(kept.day)}: {kept.answer}")
+            continue
+        news = w.news() if w.unread else None
+        say(
+            f"    {news['line']}"
+            if news
+            else f"    {long_date(w.answers[-1].day)}: {w.answers[-1].answer}"
+        )
+    if listing or refresh:
+        say(f"{len(found)} watched questions" + (" with news" if refresh else ""))
+
+
+def _record(w) -> dict:
+    return {
+        "id": w.id,
+        "question": w.question,
+        "unread": w.unread,
+        "news": w.news() if w.unread else None,
+        "answers": [asdict(k) for k in w.answers],
+    }
 
 
 def _print(report: CheckReport) -> None:
@@ -128,4 +195,4 @@ def _print(report: CheckReport) -> None:
     say(report.line())
 
 
-__all__ = ["watch"]
+__all__ = ["watch", "watch_question"]

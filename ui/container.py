@@ -30,6 +30,7 @@ from qa.prompting import Prompts
 from qa.retrieval import RetrievalOptions, Retriever
 from qa.timeline import Timelines
 from qa.trust import RefusalModel
+from qa.watched import WatchedQuestions
 
 from .settings import Settings
 
@@ -220,6 +221,10 @@ class Container:
             lease_s=s.watch_lease,
         )
         return Watcher(self.sources, self.web, self.ingestor, policy)
+
+    @cached_property
+    def watched_questions(self) -> WatchedQuestions:
+        return WatchedQuestions(self.store.client, self.answerer)
 
     def model_path(self) -> Path:
         """The GGUF file to run: the user's, or the packaged one (assembled when needed)."""

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from contextlib import ExitStack
 
 import pytest
 from gradio_client import Client
 
 from tests.conftest import SEED
+from tests.feeds import FeedSite
 from tests.integration.conftest import MODEL_ALIAS
 from tests.integration.test_app_api import assistant_text
 from ui.servers import free_port, running
@@ -34,6 +36,9 @@ def shared_env(real_env, chroma_server, model_server, tmp_path_factory) -> dict[
         "NEWSDESK_CHROMA_PORT": str(port),
         "NEWSDESK_LLM_URL": model_server,
         "NEWSDESK_LLM_MODEL": MODEL_ALIAS,
+        # the watched feed is served on loopback; replicas look for due sources every second
+        "NEWSDESK_FETCH_PRIVATE": "1",
+        "NEWSDESK_WATCH_POLL": "1",
     }
 
 
@@ -96,3 +101,48 @@ def test_what_one_app_adds_the_other_cites(two_apps):
     assert deleted == "deleted 1"
     history, sources = reader.predict(question, [], api_name="/chat")
     assert "12 March" not in assistant_text(history) and "Dunmore trams" not in sources
+
+
+def test_two_replicas_check_a_watched_feed_and_index_each_item_once(two_apps, shared_env):
+    import chromadb
+
+    from index.sources import SourceStore
+
+    host, port = shared_env["NEWSDESK_CHROMA_HOST"], int(shared_env["NEWSDESK_CHROMA_PORT"])
+    watched = SourceStore(chromadb.HttpClient(host=host, port=port))
+    site = FeedSite()
+
+    def items() -> int:
+        found = watched.list()
+        return found[0].items if found else 0
+
+    def wait_for(n: int) -> None:
+        deadline = time.monotonic() + 120
+        while items() < n and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(3)  # both replicas have looked again since
+
+    try:
+        added = newsdesk(
+            shared_env, "watch", "add", f"{site.base}/feed", "--every", "1m", "--later"
+        )
+        assert added.returncode == 0, added.stderr
+        source_id = added.stdout.split("(")[-1].strip().rstrip(")")
+        wait_for(2)  # both replicas find it due; one claims the check
+        assert items() == 2
+        assert sorted(site.pages()) == ["/story/1", "/story/2"]
+        assert [path for path, _ in site.requests].count("/feed") == 1
+        site.items = [1, 2, 3]
+        assert newsdesk(shared_env, "watch", "resume", source_id).returncode == 0  # due now
+        wait_for(3)
+        assert sorted(site.pages()) == ["/story/1", "/story/2", "/story/3"]
+        listed = json.loads(newsdesk(shared_env, "list", "--json").stdout)
+        titles = sorted(a["title"] for a in listed if a["title"].startswith("Plan "))
+        assert titles == ["Plan 1", "Plan 2", "Plan 3"]  # each indexed once
+    finally:
+        newsdesk(shared_env, "watch", "remove", f"{site.base}/feed")
+        listed = json.loads(newsdesk(shared_env, "list", "--json").stdout)
+        plans = [a["id"] for a in listed if a["title"].startswith("Plan ")]
+        if plans:
+            newsdesk(shared_env, "remove", *plans)
+        site.server.shutdown()
