@@ -42,7 +42,13 @@ def _seed():
 def server_url(real_env, tmp_path_factory):
     """`newsdesk serve` on a free port with the sample articles, shared by the app tests."""
     port = free_port()
-    env = {**real_env, "NEWSDESK_DATA_DIR": str(tmp_path_factory.mktemp("app-data"))}
+    env = {
+        **real_env,
+        "NEWSDESK_DATA_DIR": str(tmp_path_factory.mktemp("app-data")),
+        # the browser test's watched feed is served on loopback
+        "NEWSDESK_FETCH_PRIVATE": "1",
+        "NEWSDESK_WATCH_POLL": "1",
+    }
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--samples-if-empty"]
     log = tmp_path_factory.mktemp("server-log") / "serve.log"
     url = f"http://127.0.0.1:{port}/"

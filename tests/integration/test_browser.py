@@ -133,3 +133,50 @@ def test_markup_in_an_article_never_runs_in_the_browser(browser, server_url):
     assert browser.execute_script("return window.__ndxss === undefined")
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
+
+
+TRAM = (
+    "The Dunmore tram line will open to passengers on 12 March, the city transport office "
+    "said on Tuesday. The new line links the harbour with the university in 14 minutes, and "
+    "trams will run every six minutes at peak times. Single tickets cost 2 euros."
+)
+
+
+def test_a_watched_question_shows_its_new_answer_after_a_refresh(browser, server_url):
+    import email.utils
+    from datetime import UTC, datetime
+
+    from tests.feeds import FeedSite
+
+    question = "When will the Dunmore tram line open to passengers?"
+    ask(browser, server_url, question)  # the sample articles don't say
+    assert browser.find_elements(By.CSS_SELECTOR, ".nd-refusal")
+    browser.find_element(By.ID, "nd-star").click()
+    WebDriverWait(browser, 60).until(
+        lambda d: "Watching" in d.find_element(By.ID, "nd-starred").text
+    )
+    # dated today: the watched question is asked as of today, and weighs news by its date
+    today = email.utils.format_datetime(datetime.now(UTC))
+    site = FeedSite(pages=lambda n: ("Dunmore trams", TRAM), items=[1], when=lambda n: today)
+    try:
+        # the feed is watched; its check indexes the tram article, which changes what the
+        # watched question retrieves: it is answered again
+        done = Client(server_url, verbose=False).predict(
+            f"{site.base}/feed", "1h", "", api_name="/watch"
+        )
+        assert "1 new or changed" in done, done
+    finally:
+        site.server.shutdown()
+    browser.find_element(By.XPATH, "//button[@role='tab'][normalize-space()='Watched']").click()
+    refresh = WebDriverWait(browser, 30).until(
+        ec.element_to_be_clickable((By.XPATH, "//button[normalize-space()='Refresh']"))
+    )
+    refresh.click()
+    news = WebDriverWait(browser, 120).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#nd-watched .nd-news")
+    )
+    assert "New since" in news[0].text and "12 March" in news[0].text
+    assert "Dunmore trams" in news[0].text  # its new source
+    assert "Earlier" in browser.find_element(By.ID, "nd-watched").text
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "watched-question.png"))
