@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,6 +16,10 @@ from .readers import ReadResult, read_file
 from .store import ChromaStore
 from .stories import Placement, StoryIndex
 from .types import Article, Chunk, text_hash
+
+# How long before the story index's last read a record may have been written and still not
+# be visible then (a write under way): the next sync reads records from that far back.
+SYNC_SLACK_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -123,20 +128,29 @@ class Ingestor:
         self.max_file_bytes = max_file_bytes
         self.limits = limits
         self.stories = StoryIndex(self._stored_text)
-        # the store's revision the story index was last in step with
+        # the store's revision the story index was last in step with, and when it was read
         self._stories_at: str | None = None
+        self._stories_read = 0.0
 
     def _stored_text(self, article_id: str) -> str:
         stored = self.store.get_article(article_id, with_text=True)
         return stored.text if stored else ""
 
     def _sync_stories(self) -> None:
-        """Loads the story index from the records, when another writer (or none yet) has
-        changed the index since this one last saw it."""
+        """Brings the story index in step with the records when another writer (or none yet)
+        has changed the index since this one last saw it: every record the first time or
+        after articles were removed, else only those written since the last read (less a
+        slack for writes under way then), so a shared index of 100k articles is not read
+        again for each add."""
         revision = self.store.revision()
-        if revision != self._stories_at:
+        if revision == self._stories_at:
+            return
+        started = time.time()
+        if self._stories_at is None or self.store.count_articles() < len(self.stories):
             self.stories.load(self.store.story_records())
-            self._stories_at = revision
+        else:
+            self.stories.update(self.store.story_records(since=self._stories_read - SYNC_SLACK_S))
+        self._stories_at, self._stories_read = revision, started
 
     def add(self, article: Article, origin: str = "") -> AddOutcome:
         (outcome,) = self.add_many([(article, origin)])

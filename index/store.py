@@ -163,11 +163,15 @@ class ChromaStore:
         rows = [_stored(i, m, "") for i, m in zip(got["ids"], got["metadatas"], strict=True)]
         return sorted(rows, key=lambda a: (a.published_at, a.title), reverse=True)
 
-    def story_records(self, page: int = 5000) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every article record's id and metadata (its story, signature and site), in pages."""
+    def story_records(
+        self, since: float | None = None, page: int = 5000
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every article record's id and metadata (its story, signature and site), in pages;
+        with `since` (a `time.time()`), only those written since then."""
+        where = None if since is None else {"written_at": {"$gte": since}}
         offset = 0
         while True:
-            got = self.articles.get(include=["metadatas"], limit=page, offset=offset)
+            got = self.articles.get(include=["metadatas"], where=where, limit=page, offset=offset)
             if not got["ids"]:
                 return
             offset += len(got["ids"])
@@ -439,6 +443,7 @@ class ChromaStore:
             "content_hash": article.content_hash,
             "text_hash": text_hash(article.text),
             "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "written_at": time.time(),  # when the record became visible (a story sync's mark)
             "extra": json.dumps(article.extra, ensure_ascii=False, sort_keys=True),
         }
 

@@ -164,6 +164,11 @@ class StoryIndex:
         self._known.clear()
         self._signatures.clear()
         self._pending.clear()
+        return self.update(records)
+
+    def update(self, records: Iterable[tuple[str, Mapping]]) -> int:
+        """`load` for records written since the last one (by other writers): each replaces
+        what the index held of its article; the rest is kept."""
         missing = 0
         for article_id, meta in records:
             sig = decode(str(meta.get("minhash", "")))

@@ -78,6 +78,28 @@ def test_the_story_index_is_rebuilt_from_the_records(container, settings, make_c
     assert again.store.get_article(copy.article_id).story == first.article_id
 
 
+def test_another_writers_articles_are_read_since_the_last_sync_not_all_again(
+    container, settings, make_container, monkeypatch
+):
+    monkeypatch.setattr("index.ingest.SYNC_SLACK_S", 0.0)  # no write is under way here
+    container.ingestor.add(Article("Bakery", OTHER, "Town Crier"))
+    again = make_container(settings)  # another process over the same index
+    again.ingestor.add(Article("Harbour", ABOUT, "Harbour Weekly"))  # first sync: every record
+    first = container.ingestor.add(Article("Floods in Marsh Town", WIRE, "Coast Wire"))
+    asked = []
+    records = again.store.story_records
+    monkeypatch.setattr(
+        again.store, "story_records", lambda since=None: asked.append(since) or records(since)
+    )
+    copy = again.ingestor.add(Article("Marsh Town floods", WIRE + " More soon.", "Valley Post"))
+    assert again.store.get_article(copy.article_id).story == first.article_id
+    assert len(asked) == 1 and asked[0] is not None  # only what was written since
+    assert len(list(records(since=asked[0]))) < container.store.count_articles()
+    container.store.remove(first.article_id)  # removed elsewhere: read every record again
+    again.ingestor.add(Article("Bakery again", OTHER + " Fresh loaves.", "Town Crier"))
+    assert asked[-1] is None
+
+
 def test_the_same_text_under_many_titles_of_one_site_is_a_template_kept_out(container):
     url = "https://harbour.example/{}"
     outcomes = [
