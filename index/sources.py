@@ -111,6 +111,9 @@ class SourceStore:
         found = [_source(m) for m in got["metadatas"]]
         return sorted(found, key=lambda s: s.url)
 
+    def count(self) -> int:
+        return self.sources.count()
+
     def get(self, key: str) -> WatchedSource | None:
         """A source by its id or its address."""
         ids = [key] if key.startswith("w-") else [source_id(key)]

@@ -112,8 +112,7 @@ class Sources:
 
     def _count(self, report: CheckReport) -> None:
         if self.service.metrics:
-            for outcome in report.outcomes:
-                self.service.metrics.added(outcome, fetched=True)
+            self.service.metrics.checked(report)
 
 
 def sources_tab(sources: Sources, key: gr.Textbox) -> list:

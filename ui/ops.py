@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.exposition import generate_latest
 
 from index.ingest import AddOutcome
+from index.watch import CheckReport
 from qa.types import Answer
 
 from . import asgi
@@ -80,11 +81,21 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        self.watch_checks = Counter(
+            "newsdesk_watch_checks",
+            "Checks of watched sources, by result (new, unchanged, not-modified, failed)",
+            ["status"],
+            registry=r,
+        )
+        self.watch_requests = Counter(
+            "newsdesk_watch_requests", "Requests made by checks of watched sources", registry=r
+        )
         store = container.store
         gauges = (
             ("newsdesk_queue_waiting", "Requests waiting in the queue", self._waiting),
             ("newsdesk_index_articles", "Articles in the index", store.count_articles),
             ("newsdesk_index_chunks", "Passages in the index", store.count_chunks),
+            ("newsdesk_watched_sources", "Sources on the watch list", self._sources(container)),
         )
         for name, doc, read in gauges:
             Gauge(name, doc, registry=r).set_function(read)
@@ -96,6 +107,10 @@ class Metrics:
             log.setLevel(logging.INFO)
             log.propagate = False
         self._labels: dict[str, set[str]] = {"reason": set(), "kind": set()}
+
+    @staticmethod
+    def _sources(container: Container) -> Callable[[], int]:
+        return lambda: container.sources.count()  # the watch list opens at the first scrape
 
     def _waiting(self) -> int:
         return self.queue_waiting()
@@ -135,6 +150,22 @@ class Metrics:
             kind = self._bounded("kind", fetch_error_kind(outcome.reason or ""))
             self.fetch_errors.labels(kind).inc()
         self._log("add", status=outcome.status, reason=outcome.reason or "")
+
+    def checked(self, report: CheckReport) -> None:
+        """One check of a watched source, and each item it indexed or failed to."""
+        self.watch_checks.labels(report.status).inc()
+        self.watch_requests.inc(report.fetches)
+        for outcome in report.outcomes:
+            self.added(outcome, fetched=True)
+        self._log(
+            "watch",
+            url=report.url,
+            status=report.status,
+            added=report.added,
+            failed=report.failed,
+            requests=report.fetches,
+            reason=report.reason,
+        )
 
     def _log(self, event: str, **fields: Any) -> None:
         if self.json_logs:

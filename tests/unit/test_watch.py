@@ -173,9 +173,11 @@ def test_the_command_line_watches_lists_and_runs(site, tmp_path, run_cli, monkey
 def test_the_sources_tab_watches_checks_pauses_and_asks_for_the_write_key(site, watched):
     from ui.app import ChatService, build_app
     from ui.app_sources import Sources
+    from ui.ops import Metrics
 
     container, clock = watched
-    sources = Sources(ChatService(container))
+    metrics = Metrics(container)
+    sources = Sources(ChatService(container, metrics=metrics))
     added = sources.add(f"{site.base}/feed", "15m")
     assert added.startswith("watching") and "2 new or changed" in added
     (row,) = sources.rows()
@@ -184,6 +186,12 @@ def test_the_sources_tab_watches_checks_pauses_and_asks_for_the_write_key(site, 
     assert sources.check_now() == "no source to check"
     assert sources.resume(row[0]).startswith("resume")
     assert "not-modified" in sources.check_now()
+    scraped = metrics.scrape().decode()
+    assert 'newsdesk_watch_checks_total{status="new"} 1.0' in scraped
+    assert 'newsdesk_watch_checks_total{status="not-modified"} 1.0' in scraped
+    assert "newsdesk_watch_requests_total 4.0" in scraped  # the feed, its 2 items, the feed
+    assert 'newsdesk_ingested_articles_total{status="added"} 2.0' in scraped
+    assert "newsdesk_watched_sources 1.0" in scraped
     assert "not a watched source" in sources.remove("w-000000000000")
     assert "not a web address" in sources.add("ftp://example.org/feed")
     build_app(ChatService(container))  # the tab is part of the app
