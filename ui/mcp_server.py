@@ -1,6 +1,6 @@
 """Newsdesk as a Model Context Protocol server, on the official Python SDK (`mcp`): tools
-`search_news` (passages with their sources), `ask` (the checked answer with its citations)
-and, only when started with the write credential, `add_article` (a web address or a text).
+`search_news` (passages with their sources), `ask` (the checked answer with its citations),
+`timeline` (the dated articles on a question or a story, oldest first) and, only when started with the write credential, `add_article` (a web address or a text).
 The same container as the CLI and the app builds every part: one code path for answering.
 Run over stdio (`newsdesk mcp`), or streamable HTTP (`newsdesk mcp --http`)."""
 
@@ -23,8 +23,9 @@ from .container import Container
 INSTRUCTIONS = (
     "Newsdesk answers questions from the news articles it holds. `ask` gives a short answer in "
     "which every claim cites a passage ([n] markers, with the sources), or says plainly that "
-    "the articles don't say; `search_news` gives the passages themselves. Pass `as_of` "
-    "(YYYY-MM-DD) to ask as of a date."
+    "the articles don't say; `search_news` gives the passages themselves; `timeline` the dated "
+    "articles on a question or a story, oldest first. Pass `as_of` (YYYY-MM-DD) to ask as "
+    "of a date."
 )
 
 
@@ -69,6 +70,23 @@ def build_server(container: Container, may_write: bool) -> MCPServer:
             "reported": answer.reported,
             "citations": [asdict(c) for c in answer.citations],
         }
+
+    @server.tool()
+    def timeline(question: str = "", story: str = "", as_of: str = "") -> dict[str, Any]:
+        """The dated articles on a question (or every article of one story, by its id), oldest
+        first, each with the sentence that matters and its address; undated ones apart."""
+        if bool(question) == bool(story):
+            raise ToolError("give a question or a story id (one of them)")
+        timelines = container.timelines
+        try:
+            found = (
+                timelines.for_story(story)
+                if story
+                else timelines.for_question(question, _day(as_of))
+            )
+        except QAError as exc:
+            raise ToolError(str(exc)) from None
+        return found.to_json()
 
     if may_write:
 

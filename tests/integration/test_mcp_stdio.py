@@ -25,7 +25,7 @@ def test_an_agent_lists_the_tools_and_gets_a_cited_answer(real, real_env):
             return tools, found, asked
 
     tools, found, asked = anyio.run(go)
-    assert tools == ["ask", "search_news"]  # no add_article without the write key
+    assert tools == ["ask", "search_news", "timeline"]  # no add_article without the write key
 
     def data(result):
         return result.structured_content or json.loads(result.content[0].text)
@@ -71,6 +71,6 @@ def test_streamable_http_serves_the_same_tools(real, real_env, tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
-    assert tools == ["ask", "search_news"]
+    assert tools == ["ask", "search_news", "timeline"]
     passages = (found.structured_content or json.loads(found.content[0].text))["passages"]
     assert passages and "Busan" in passages[0]["text"]

@@ -45,7 +45,7 @@ def _data(result):
 
 def test_tools_answer_with_citations_and_adding_needs_the_credential(indexed, llm):
     reader = build_server(indexed, may_write=False)
-    assert sorted(_call(reader)) == ["ask", "search_news"]
+    assert sorted(_call(reader)) == ["ask", "search_news", "timeline"]
     found = _data(_call(reader, "search_news", {"query": "river bridge cost", "k": 2}))
     assert found["passages"][0]["title"] == "River bridge opens"
     llm.replies = ["It cost 40 million euros [1]."]
@@ -54,8 +54,12 @@ def test_tools_answer_with_citations_and_adding_needs_the_credential(indexed, ll
     assert asked["citations"][0]["source"] == "Sample Times"
     bad = _call(reader, "ask", {"question": "When?", "as_of": "soon"})
     assert bad.is_error and "not a date" in bad.content[0].text
+    line = _data(_call(reader, "timeline", {"question": "What happened to the river bridge?"}))
+    (event,) = line["events"]
+    assert event["published_at"].startswith("2025-05-10") and "opened" in event["sentence"]
+    assert _call(reader, "timeline", {}).is_error
     writer = build_server(indexed, may_write=True)
-    assert sorted(_call(writer)) == ["add_article", "ask", "search_news"]
+    assert sorted(_call(writer)) == ["add_article", "ask", "search_news", "timeline"]
     added = _data(
         _call(
             writer, "add_article", {"text": "The ferry returned on Monday.", "title": "Ferry back"}
