@@ -1,6 +1,7 @@
 """Newsdesk as a Model Context Protocol server, on the official Python SDK (`mcp`): tools
 `search_news` (passages with their sources), `ask` (the checked answer with its citations),
-`timeline` (the dated articles on a question or a story, oldest first) and, only when started with the write credential, `add_article` (a web address or a text).
+`timeline` (the dated articles on a question or a story, oldest first) and, only when
+started with the write credential, `add_article` (a web address or a text).
 The same container as the CLI and the app builds every part: one code path for answering.
 Run over stdio (`newsdesk mcp`), or streamable HTTP (`newsdesk mcp --http`)."""
 
