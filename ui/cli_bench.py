@@ -75,7 +75,8 @@ def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questi
 @click.option(
     "--clients",
     type=click.IntRange(1, 200),
-    help="Simultaneous chat clients in the concurrency section (default 20; --quick: 6).",
+    help="Simultaneous chat clients in the concurrency section (default 20; --quick: 4, "
+    "asking 2 distinct questions).",
 )
 @click.pass_context
 def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clients):
@@ -104,8 +105,9 @@ def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clie
         if "server" in wanted:
             results["server"] = runner.server(EXAMPLE_QUESTIONS[0])  # it indexes the samples
         if "concurrency" in wanted:
-            n_clients = clients or (6 if quick else 20)
-            results["concurrency"] = runner.concurrency(list(EXAMPLE_QUESTIONS), n_clients)
+            n_clients = clients or (4 if quick else 20)
+            distinct = EXAMPLE_QUESTIONS[:2] if quick else EXAMPLE_QUESTIONS
+            results["concurrency"] = runner.concurrency(list(distinct), n_clients)
         if "peer" in wanted:
             from .bench_peer import run_peer
 
