@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import IndexingError, StoreError
+from .store import open_collections
 
 _PLACE = [[1.0]]  # Chroma keeps a vector with every record; these records need none
 MAX_SEEN = 500  # items remembered per source (a feed lists at most a few hundred)
@@ -96,15 +97,9 @@ class SourceStore:
     """The watch list and its claims, in the index's Chroma client."""
 
     def __init__(self, client: Any, prefix: str = "newsdesk") -> None:
-        try:
-            self.sources = client.get_or_create_collection(
-                f"{prefix}_sources", embedding_function=None
-            )
-            self.claims = client.get_or_create_collection(
-                f"{prefix}_watch_claims", embedding_function=None
-            )
-        except Exception as exc:  # chromadb raises many kinds; all mean "can't open"
-            raise StoreError(f"cannot open the watch list: {exc}") from exc
+        self.sources, self.claims = open_collections(
+            client, "the watch list", f"{prefix}_sources", f"{prefix}_watch_claims"
+        )
 
     def list(self) -> list[WatchedSource]:
         got = self.sources.get(include=["metadatas"])

@@ -48,6 +48,18 @@ class Health:
         return not (self.orphans or self.stale or self.incomplete)
 
 
+def open_collections(client: Any, what: str, *names: str, **options: Any) -> list[Any]:
+    """The named Chroma collections, made when missing (their vectors always come from us);
+    StoreError naming `what` when the store cannot open them."""
+    try:
+        return [
+            client.get_or_create_collection(name, embedding_function=None, **options)
+            for name in names
+        ]
+    except Exception as exc:  # chromadb raises many kinds; all mean "can't open"
+        raise StoreError(f"cannot open {what}: {exc}") from exc
+
+
 class ChromaStore:
     """Chunks and articles in a Chroma client (persistent on disk, or a Chroma server).
 
@@ -75,15 +87,13 @@ class ChromaStore:
         # the identity of the embedder whose vectors this process writes, kept with the
         # index ("": leave the index's mark as it is)
         self.encoder = encoder
-        try:
-            self.chunks = client.get_or_create_collection(
-                f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": HNSW}
-            )
-            self.articles = client.get_or_create_collection(
-                f"{prefix}_articles", embedding_function=None, configuration={"hnsw": HNSW}
-            )
-        except Exception as exc:  # chromadb raises many kinds; all mean "can't open"
-            raise StoreError(f"cannot open the index: {exc}") from exc
+        self.chunks, self.articles = open_collections(
+            client,
+            "the index",
+            f"{prefix}_chunks",
+            f"{prefix}_articles",
+            configuration={"hnsw": HNSW},
+        )
         self._max_batch = int(getattr(client, "get_max_batch_size", lambda: 5000)())
         self._chunks_name = f"{prefix}_chunks"
 

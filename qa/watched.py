@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from index.errors import StoreError
+from index.store import open_collections
 
 from .answering import Answerer
 from .dates import long_date
@@ -96,12 +97,9 @@ class WatchedQuestions:
     ) -> None:
         self.answerer = answerer
         self.today = today
-        try:
-            self.records = client.get_or_create_collection(
-                f"{prefix}_watched_questions", embedding_function=None
-            )
-        except Exception as exc:  # chromadb raises many kinds; all mean "can't open"
-            raise StoreError(f"cannot open the watched questions: {exc}") from exc
+        (self.records,) = open_collections(
+            client, "the watched questions", f"{prefix}_watched_questions"
+        )
 
     def questions(self) -> list[WatchedQuestion]:
         got = self.records.get(include=["documents"])

@@ -86,10 +86,7 @@ def remove(ctx, key: str):
 @click.pass_context
 def pause(ctx, key: str):
     """Pause a source's checks."""
-    container = _container(ctx)
-    with container.write_lock("newsdesk watch pause", _tell):
-        source = container.watcher.pause(key, True)
-    say(f"paused    {source.url}")
+    _pause(ctx, key, True)
 
 
 @watch.command("resume")
@@ -97,10 +94,15 @@ def pause(ctx, key: str):
 @click.pass_context
 def resume(ctx, key: str):
     """Resume a paused source (checked at the next run)."""
+    _pause(ctx, key, False)
+
+
+def _pause(ctx, key: str, paused: bool) -> None:
+    verb = "pause" if paused else "resume"
     container = _container(ctx)
-    with container.write_lock("newsdesk watch resume", _tell):
-        source = container.watcher.pause(key, False)
-    say(f"resumed   {source.url}")
+    with container.write_lock(f"newsdesk watch {verb}", _tell):
+        source = container.watcher.pause(key, paused)
+    say(f"{verb + 'd':<9} {source.url}")
 
 
 @watch.command("run")
