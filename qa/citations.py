@@ -4,7 +4,7 @@ passage to sentences without one, and flag sentences that no passage supports.""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from index.language import CLAIM_STOPWORDS, NUMBER_WORDS, TITLES, WORD, sentence_spans
@@ -91,23 +91,32 @@ def key_terms(sentence: str, *, mid_sentence: bool = False) -> set[str]:
 _NAME_PAIR = re.compile(r"\b(?=([A-Z][a-z][\w'’-]*)\s+([A-Z][a-z][\w'’-]*)\b)")
 
 
-def full_names(sentence: str, question: str = "") -> list[tuple[str, str]]:
+def full_names(
+    sentence: str, question: str = "", common: Collection[str] = ()
+) -> list[tuple[str, str]]:
     """Pairs of capitalised words that stand together as one name ("Sanae Takaichi"), titles
     and the question's own phrases left out: a claim that names a person by a full name must
-    find that name whole in a passage, not its first and last names in different places."""
+    find that name whole in a passage, not its first and last names in different places.
+    Not a name: a possessive and what it owns ("Domino's Pizza", "Mexico's Baja"), nor a
+    sentence's first word that `common` (words seen in lower case) holds ("Many Americans")."""
     out = []
     text = MARKER.sub(" ", sentence)
+    lead = len(text) - len(text.lstrip(" \"'“‘("))
+    asked = _lowered(question)
     for m in _NAME_PAIR.finditer(text):
         first, last = m.group(1), m.group(2)
-        if {_norm_key(first), _norm_key(last)} & (TITLES | CLAIM_STOPWORDS):
+        if first.endswith(("'s", "’s", "'", "’")):
             continue
-        if re.search(rf"\b{re.escape(first)}\s+{re.escape(last)}\b", question):
+        if m.start() == lead and first.lower() in common:
             continue
-        out.append((_norm_key(first), _norm_key(last)))
+        pair = (_norm_key(first), _norm_key(last))
+        if set(pair) & (TITLES | CLAIM_STOPWORDS) or name_in(pair, asked):
+            continue
+        out.append(pair)
     return out
 
 
-def _name_in(pair: tuple[str, str], lowered: str) -> bool:
+def name_in(pair: tuple[str, str], lowered: str) -> bool:
     """The name stands whole in the text (`_lowered`), perhaps with a middle initial
     ("Donald J. Trump")."""
     first, last = (re.escape(w) for w in pair)
@@ -138,6 +147,25 @@ def _holds(terms: set[str], term: str) -> bool:
         return False
     stem = term[: len(term) - 2]
     return any(t.startswith(stem) for t in terms)
+
+
+# a place or name set off by commas after another ("in Staffordshire, England."): what a
+# model adds from its own knowledge to qualify a name the passage gives
+_APPOSITIVE = re.compile(r",\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}(?=\s*(?:,|[.!?]?\s*$))")
+
+
+def _unqualified(sentence: str, terms: dict[int, set[str]]) -> str:
+    """The sentence without the qualifiers that name what no passage holds, when that leaves
+    every other name held ("The attack occurred in San Francisco, California." ->
+    "… in San Francisco."); "" when it does not."""
+    held = terms.values()
+    trimmed = sentence
+    for m in reversed(list(_APPOSITIVE.finditer(sentence))):
+        if missing_terms(key_terms(m.group(0), mid_sentence=True), held):
+            trimmed = trimmed[: m.start()] + trimmed[m.end() :]
+    if trimmed == sentence or missing_terms(key_terms(trimmed), held):
+        return ""
+    return trimmed
 
 
 def claimed_terms(sentence: str, asked: set[str]) -> set[str]:
@@ -186,6 +214,7 @@ def enforce_citations(
     by_n = {p.n: p.text for p in passages}
     terms = {n: text_terms(text) for n, text in by_n.items()}
     lowered = [_lowered(text) for text in by_n.values()]  # where full names are looked up
+    common = {w for text in by_n.values() for w in WORD.findall(text) if w.islower()}
     asked = text_terms(question)
     evidence: list[tuple[int, str]] = []
     for start, end, _ in sentence_spans(answer):
@@ -198,14 +227,16 @@ def enforce_citations(
         words = {w.lower() for w in WORD.findall(bare)}
         if not words or _META.match(bare) or words <= _ABOUT_PROMPT:
             continue
+        claimed = claimed_terms(bare, asked)
+        if missing_terms(claimed, terms.values()) and (trimmed := _unqualified(bare, terms)):
+            bare, claimed = trimmed, claimed_terms(trimmed, asked)
         scores = {n: support(bare, text, question) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
-        claimed = claimed_terms(bare, asked)
         n_key += len(claimed)
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
-        names = full_names(bare, question)
+        names = full_names(bare, question, common)
         if missing_terms(claimed, terms.values()) or any(
-            not any(_name_in(pair, text) for text in lowered) for pair in names
+            not any(name_in(pair, text) for text in lowered) for pair in names
         ):
             removed.append(bare)
             continue

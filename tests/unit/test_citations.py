@@ -178,3 +178,23 @@ def test_a_full_name_must_stand_whole_in_a_passage():
     assert right.sentences and not right.removed
     titled = enforce_citations("Finance Minister Piotr Nowak was sworn in [1].", [p], 0.5, q)
     assert titled.sentences
+
+
+def test_a_possessive_or_a_capitalised_first_word_is_not_a_full_name():
+    p = passage(1, "Domino’s Pizza has left Italy, and many Americans are moving to Mexico City.")
+    q = "Which pizza chain left Italy?"
+    owned = enforce_citations("Domino's Pizza has left Italy [1].", [p], 0.5, q)
+    assert owned.sentences and not owned.removed
+    many = enforce_citations("Many Americans are moving to Mexico City [1].", [p], 0.5, q)
+    assert many.sentences and not many.removed
+    lent = enforce_citations("Domino Pizza has left Italy [1].", [p], 0.5, q)  # not the name
+    assert lent.removed
+
+
+def test_a_qualifier_no_passage_names_is_cut_and_a_name_no_passage_holds_is_not():
+    p = passage(1, "Paul Pelosi was attacked in his San Francisco home early on Friday.")
+    q = "Where was Paul Pelosi attacked?"
+    cut = enforce_citations("The attack occurred in San Francisco, California [1].", [p], 0.5, q)
+    assert cut.text == "The attack occurred in San Francisco [1]." and not cut.removed
+    wrong = enforce_citations("The attack occurred in Oakland, California [1].", [p], 0.5, q)
+    assert wrong.removed and not wrong.sentences
