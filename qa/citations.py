@@ -110,13 +110,13 @@ def full_names(
         if m.start() == lead and first.lower() in common:
             continue
         pair = (_norm_key(first), _norm_key(last))
-        if set(pair) & (TITLES | CLAIM_STOPWORDS) or name_in(pair, asked):
+        if set(pair) & (TITLES | CLAIM_STOPWORDS) or _name_in(pair, asked):
             continue
         out.append(pair)
     return out
 
 
-def name_in(pair: tuple[str, str], lowered: str) -> bool:
+def _name_in(pair: tuple[str, str], lowered: str) -> bool:
     """The name stands whole in the text (`_lowered`), perhaps with a middle initial
     ("Donald J. Trump")."""
     first, last = (re.escape(w) for w in pair)
@@ -154,16 +154,16 @@ def _holds(terms: set[str], term: str) -> bool:
 _APPOSITIVE = re.compile(r",\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}(?=\s*(?:,|[.!?]?\s*$))")
 
 
-def _unqualified(sentence: str, terms: dict[int, set[str]]) -> str:
+def _unqualified(sentence: str, terms: dict[int, set[str]], asked: set[str]) -> str:
     """The sentence without the qualifiers that name what no passage holds, when that leaves
-    every other name held ("The attack occurred in San Francisco, California." ->
+    every other name it claims held ("The attack occurred in San Francisco, California." ->
     "… in San Francisco."); "" when it does not."""
     held = terms.values()
     trimmed = sentence
     for m in reversed(list(_APPOSITIVE.finditer(sentence))):
         if missing_terms(key_terms(m.group(0), mid_sentence=True), held):
             trimmed = trimmed[: m.start()] + trimmed[m.end() :]
-    if trimmed == sentence or missing_terms(key_terms(trimmed), held):
+    if trimmed == sentence or missing_terms(claimed_terms(trimmed, asked), held):
         return ""
     return trimmed
 
@@ -228,7 +228,7 @@ def enforce_citations(
         if not words or _META.match(bare) or words <= _ABOUT_PROMPT:
             continue
         claimed = claimed_terms(bare, asked)
-        if missing_terms(claimed, terms.values()) and (trimmed := _unqualified(bare, terms)):
+        if missing_terms(claimed, terms.values()) and (trimmed := _unqualified(bare, terms, asked)):
             bare, claimed = trimmed, claimed_terms(trimmed, asked)
         scores = {n: support(bare, text, question) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
@@ -236,7 +236,7 @@ def enforce_citations(
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
         names = full_names(bare, question, common)
         if missing_terms(claimed, terms.values()) or any(
-            not any(name_in(pair, text) for text in lowered) for pair in names
+            not any(_name_in(pair, text) for text in lowered) for pair in names
         ):
             removed.append(bare)
             continue
