@@ -228,16 +228,16 @@ def enforce_citations(
         if not words or _META.match(bare) or words <= _ABOUT_PROMPT:
             continue
         claimed = claimed_terms(bare, asked)
-        if missing_terms(claimed, terms.values()) and (trimmed := _unqualified(bare, terms, asked)):
-            bare, claimed = trimmed, claimed_terms(trimmed, asked)
+        missing = missing_terms(claimed, terms.values())
+        if missing and (trimmed := _unqualified(bare, terms, asked)):
+            # every name the trimmed sentence claims is held (`_unqualified` checked it)
+            bare, claimed, missing = trimmed, claimed_terms(trimmed, asked), set()
         scores = {n: support(bare, text, question) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
         n_key += len(claimed)
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
         names = full_names(bare, question, common)
-        if missing_terms(claimed, terms.values()) or any(
-            not any(_name_in(pair, text) for text in lowered) for pair in names
-        ):
+        if missing or any(not any(_name_in(pair, text) for text in lowered) for pair in names):
             removed.append(bare)
             continue
         ns = [n for n in marked if scores[n] >= min_support]

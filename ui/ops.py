@@ -95,7 +95,12 @@ class Metrics:
             ("newsdesk_queue_waiting", "Requests waiting in the queue", self._waiting),
             ("newsdesk_index_articles", "Articles in the index", store.count_articles),
             ("newsdesk_index_chunks", "Passages in the index", store.count_chunks),
-            ("newsdesk_watched_sources", "Sources on the watch list", self._sources(container)),
+            # the watch list opens at the first scrape, not here
+            (
+                "newsdesk_watched_sources",
+                "Sources on the watch list",
+                lambda: container.sources.count(),
+            ),
         )
         for name, doc, read in gauges:
             Gauge(name, doc, registry=r).set_function(read)
@@ -107,10 +112,6 @@ class Metrics:
             log.setLevel(logging.INFO)
             log.propagate = False
         self._labels: dict[str, set[str]] = {"reason": set(), "kind": set()}
-
-    @staticmethod
-    def _sources(container: Container) -> Callable[[], int]:
-        return lambda: container.sources.count()  # the watch list opens at the first scrape
 
     def _waiting(self) -> int:
         return self.queue_waiting()
