@@ -84,7 +84,8 @@ def key_terms(sentence: str, *, mid_sentence: bool = False) -> set[str]:
             name = part[0].isupper() and capital and part not in _NOT_NAMES
             if part[0].isdigit() or (name and part.lower() not in CLAIM_STOPWORDS):
                 terms.add(_norm_key(part))
-    return terms - {""}
+    # a lone letter ("Malcolm X's", an initial) is no word `text_terms` reads
+    return {t for t in terms if len(t) > 1 or t.isdigit()}
 
 
 # every pair of adjacent capitalised words, overlapping ("President Joe Biden": both pairs)

@@ -73,7 +73,10 @@ def _added_tokens(question: str, checked: CheckedAnswer) -> list[str]:
 
 _CLAIM_WORDS = re.compile(r"^\W*(?:yes|no)\b[\s,.;:!-]*", re.IGNORECASE)
 STATES_SHARE = 0.75  # of the claim's content words a window must hold to state it
-EVENT_SHARE = 0.6  # of its other words, for a window with another name to contradict it
+# Of the claim's event (its words that are not names): a window that states the claim holds
+# this share of them too, and so does one that tells the event with another name instead.
+EVENT_SHARE = 0.6
+CONTRAST_SHARE = 0.5  # of all the claim's words, for a window with another name
 # Words of time ("this week") say when, which the as-of date and the articles' dates decide.
 _TIME_WORDS = language.stems("today yesterday week month year day days weeks".split())
 
@@ -90,34 +93,57 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     event = claim_stems - language.stems(names)
     scored = []
     for p in passages:
-        for window in _windows(p.text):
+        for window in _windows(p.text, event):
             window_stems = language.content_stems(window)
-            held = claim_stems & window_stems
-            share = len(held) / len(claim_stems) if claim_stems else 0.0
+            share = _share(claim_stems, window_stems)
             # an article's year is a name it holds ("the 2022 World Series" in a 2022 story)
             terms = text_terms(window) | {p.published_at[:4]}
             scored.append((share, p.n, window, terms, window_stems))
     scored.sort(key=lambda t: -t[0])
     top = [(n, w) for share, n, w, _, _ in scored[:3] if share > 0]
-    states = negated = contrast = False
-    basis = (0, "")
+    # every window that holds the claim: its names and most of its other words (the
+    # event: "the FDA designated Pfizer's RSV vaccine" does not state that it approved it)
+    stating = [
+        (share, n, w)
+        for share, n, w, terms, window_stems in scored
+        if share >= STATES_SHARE
+        and _share(event or claim_stems, window_stems) >= EVENT_SHARE
+        and not missing_terms(names, [terms])
+    ]
     q_negated = language.negated(question)
-    for share, n, window, terms, window_stems in scored[:5]:
-        missing = missing_terms(names, [terms])
-        if not missing and share >= STATES_SHARE:
-            # a negation counts only where the window holds the whole claim
-            negated = share == 1.0 and language.negated(window) != q_negated
-            states, basis = True, (n, window)
-            break
-        if missing and event and not contrast:
-            other = key_terms(window, mid_sentence=True) - asked
-            event_share = len(event & window_stems) / len(event)
-            if other and event_share >= EVENT_SHARE:
-                contrast, basis = True, (n, window)
+    # a window negates the claim only where it holds the whole claim; the claim is negated
+    # when no window that holds it affirms it ("won't have to worry about the bankruptcy
+    # filing" beside "The company filed for bankruptcy" negates nothing)
+    affirming = [
+        (n, w) for share, n, w in stating if share < 1.0 or language.negated(w) == q_negated
+    ]
+    states = bool(stating)
+    negated = states and not affirming
+    basis = (affirming or [(n, w) for _, n, w in stating] or [(0, "")])[0]
+    # windows that tell the claim's frame with another filler: most of it, a name of the
+    # claim missing and another in its place; one that reports it happened comes first
+    contrasting = [
+        (n, window)
+        for share, n, window, terms, window_stems in scored[:5]
+        if event
+        and not states
+        and share >= CONTRAST_SHARE
+        and missing_terms(names, [terms])
+        and key_terms(window, mid_sentence=True) - asked
+        and _share(event, window_stems) >= EVENT_SHARE
+    ]
+    contrasting.sort(key=lambda c: language.plan_beyond(c[1], question))
+    contrast = bool(contrasting)
     plan = False
     if language.asks_outcome(question):
-        planned = [basis[1]] if states else [w for _, w in top[:2]]
+        # an outcome asked of windows that all only plan it; a window that tells the claim
+        # happened, or (for a no) tells it of another name, is no plan
+        planned = [w for _, w in affirming] if states else [w for _, w in top[:2]]
+        if contrast and not language.plan_beyond(contrasting[0][1], question):
+            planned = []
         plan = bool(planned) and all(language.plan_beyond(w, question) for w in planned)
+    if not states:
+        basis = contrasting[0] if contrasting else (0, "")
     # the reply's own contradiction: a sentence of it (checked against the passages like any
     # other) about the same event with a name the question does not hold ("No, Argentina
     # won the final"); a bare fact beside the claim is no evidence against it
@@ -125,19 +151,30 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     return Claim(verdict, top, states, negated, contrast, plan, fact, basis)
 
 
+def _share(wanted: set[str], held: set[str]) -> float:
+    return len(wanted & held) / len(wanted) if wanted else 0.0
+
+
 def _contradicts(sentence: str, asked: set[str], event: set[str]) -> bool:
     """Whether a sentence tells the claim's event with another name: most of the event's
     words, a name the question lacks, and no negation (a "did not" restates the claim)."""
     if not event or language.negated(sentence):
         return False
-    share = len(event & language.content_stems(sentence)) / len(event)
+    share = _share(event, language.content_stems(sentence))
     return share >= EVENT_SHARE and bool(key_terms(sentence, mid_sentence=True) - asked)
 
 
-def _windows(text: str) -> list[str]:
-    """A passage's sentences, and each two adjacent ones."""
+def _windows(text: str, event: set[str]) -> list[str]:
+    """A passage's sentences, and each two adjacent ones whose second tells some of the
+    claim's event: a name may come from the sentence before ("Rite Aid … The company filed
+    for bankruptcy"), not from the one after ("Rite Aid filed … chains like Walgreens")."""
     parts = [s.strip() for s in language.sentences(text)]
-    return parts + [f"{a} {b}" for a, b in zip(parts, parts[1:])]
+    pairs = [
+        f"{a} {b}"
+        for a, b in zip(parts, parts[1:])
+        if not event or event & language.content_stems(b)
+    ]
+    return parts + pairs
 
 
 # For a yes/no question the model's check ("do the passages contain the answer?") reads as

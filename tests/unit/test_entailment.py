@@ -106,3 +106,76 @@ def test_a_bare_fact_beside_a_negated_claim_is_no_evidence_against_it():
     c = claim(q, _checked(reply, passages, q), passages)
     assert not c.fact and not c.contrast
     assert settle(c, 0.2).problem == "no passage sentence contradicts the claim"
+
+
+def test_a_negation_beside_a_sentence_that_affirms_the_claim_negates_nothing():
+    passages = [
+        _p(
+            1,
+            "Customers won't have to worry about the bankruptcy filing at Veltro Pharmacy. "
+            "Veltro Pharmacy filed for bankruptcy in New Jersey on Sunday.",
+        )
+    ]
+    q = "Did Veltro Pharmacy file for bankruptcy?"
+    c = claim(q, _checked("Yes, Veltro Pharmacy filed for bankruptcy [1].", passages, q), passages)
+    assert c.states and not c.negated and "filed for bankruptcy in New Jersey" in c.basis[1]
+    assert settle(c, 0.97).problem == ""
+
+
+def test_an_outcome_one_sentence_reports_is_no_plan_because_another_weighs_it():
+    passages = [
+        _p(
+            1,
+            "Tariffs on steel and aluminum imports may go up higher, Trump said. "
+            "Trump's 25% tariffs on steel and aluminum imports took effect on Wednesday.",
+        )
+    ]
+    q = "Did Trump impose tariffs on steel and aluminum imports?"
+    c = claim(
+        q, _checked("Yes, Trump imposed tariffs on steel imports [1].", passages, q), passages
+    )
+    assert c.states and not c.plan and settle(c, 0.95).problem == ""
+
+
+def test_a_sentence_without_the_claims_event_does_not_state_it():
+    """Its names and its object are there ("the FDA", "the vaccine"), its event is not."""
+    passages = [_p(1, "In March, the FDA designated Pfizer's RSV vaccine a breakthrough therapy.")]
+    q = "Did the FDA approve Pfizer's RSV vaccine?"
+    c = claim(q, _checked("Yes, the FDA approved Pfizer's RSV vaccine [1].", passages, q), passages)
+    assert not c.states and "states" in settle(c, 0.95).problem
+
+
+def test_a_name_from_the_next_sentence_does_not_join_the_claim():
+    passages = [
+        _p(
+            1,
+            "Veltro Pharmacy filed for bankruptcy on Sunday. It has struggled to keep up with "
+            "bigger chains like Corvan and Medley.",
+        )
+    ]
+    q = "Did Medley file for bankruptcy?"
+    c = claim(q, _checked("Yes, Medley filed for bankruptcy [1].", passages, q), passages)
+    assert not c.states and c.contrast
+    assert c.basis == (1, "Veltro Pharmacy filed for bankruptcy on Sunday.")
+
+
+def test_a_contrast_that_reports_what_happened_comes_before_one_that_plans():
+    passages = [
+        _p(1, "Hollis Brand would announce his resignation as party leader next week."),
+        _p(2, "Hollis Brand resigned as party leader on Thursday."),
+    ]
+    q = "Did Mara Kell announce her resignation as party leader?"
+    reply = "No, Mara Kell did not announce her resignation [2]."
+    c = claim(q, _checked(reply, passages, q), passages)
+    assert c.contrast and not c.plan and c.basis[0] == 2
+    assert settle(c, 0.1).problem == ""
+
+
+def test_a_lone_letter_of_a_name_is_not_a_term_to_find():
+    passages = [
+        _p(1, "New York agreed to pay $26 million to two men convicted of killing Malcolm X.")
+    ]
+    q = "Did New York agree to pay $26 million to two men convicted of Malcolm X's murder?"
+    reply = "Yes, New York agreed to pay $26 million [1]."
+    c = claim(q, _checked(reply, passages, q), passages)
+    assert c.states and settle(c, 0.95).problem == ""
