@@ -119,7 +119,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     ]
     states = bool(stating)
     negated = states and not affirming
-    basis = (affirming or [(n, w) for _, n, w in stating] or [(0, "")])[0]
+    stated = affirming or [(n, w) for _, n, w in stating]  # the windows the claim stands on
     # windows that tell the claim's frame with another filler: most of it, a name of the
     # claim missing and another in its place; one that reports it happened comes first
     contrasting = [
@@ -138,12 +138,11 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     if language.asks_outcome(question):
         # an outcome asked of windows that all only plan it; a window that tells the claim
         # happened, or (for a no) tells it of another name, is no plan
-        planned = [w for _, w in affirming] if states else [w for _, w in top[:2]]
+        planned = [w for _, w in stated] if states else [w for _, w in top[:2]]
         if contrast and not language.plan_beyond(contrasting[0][1], question):
             planned = []
         plan = bool(planned) and all(language.plan_beyond(w, question) for w in planned)
-    if not states:
-        basis = contrasting[0] if contrasting else (0, "")
+    basis = (stated or contrasting or [(0, "")])[0]
     # the reply's own contradiction: a sentence of it (checked against the passages like any
     # other) about the same event with a name the question does not hold ("No, Argentina
     # won the final"); a bare fact beside the claim is no evidence against it
