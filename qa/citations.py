@@ -49,6 +49,12 @@ _META = re.compile(
 _PASSAGE_REF = re.compile(
     r"\s*\b(?:(?:from|in|on|see|according to)\s+)?(?:the\s+)?passages?\s*(?=\[\d)", re.I
 )
+# What a sentence that named its passage opens with once the name is taken out.
+_REPORTED = re.compile(
+    r"(?:states?|reports?|says?|mentions?|notes?|shows?|indicates?|explains?|adds?)\s+"
+    r"(?:that\s+)?",
+    re.IGNORECASE,
+)
 # What is left of a sentence about the prompt once its citations are taken out ("The passage
 # is from Passage [2].").
 _ABOUT_PROMPT = frozenset(
@@ -225,6 +231,10 @@ def enforce_citations(
             said = _HEADER_ECHO.sub("", said).strip(" ,;")
             said = said[:1].upper() + said[1:]
         bare = MARKER.sub("", _PASSAGE_REF.sub(" ", said)).strip()
+        if bare[:1].islower() and (lead := _REPORTED.match(bare)):
+            # "The passage [3] reports that Boris Johnson resigned": what it reports
+            bare = bare[lead.end() :]
+            bare = bare[:1].upper() + bare[1:]
         words = {w.lower() for w in WORD.findall(bare)}
         if not words or _META.match(bare) or words <= _ABOUT_PROMPT:
             continue

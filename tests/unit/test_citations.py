@@ -198,3 +198,14 @@ def test_a_qualifier_no_passage_names_is_cut_and_a_name_no_passage_holds_is_not(
     assert cut.text == "The attack occurred in San Francisco [1]." and not cut.removed
     wrong = enforce_citations("The attack occurred in Oakland, California [1].", [p], 0.5, q)
     assert wrong.removed and not wrong.sentences
+
+
+def test_a_sentence_that_names_its_passage_says_what_the_passage_reports():
+    passages = [passage(1, "Prime Minister Hollis Brand announced his resignation on Thursday.")]
+    checked = enforce_citations(
+        "Hollis Brand did resign. The passage [1] reports that Hollis Brand announced his "
+        "resignation.",
+        passages,
+    )
+    assert checked.sentences[-1] == "Hollis Brand announced his resignation."
+    assert checked.text.endswith("Hollis Brand announced his resignation [1].")
