@@ -35,6 +35,7 @@ _NOT_FOUND = re.compile(
 
 
 UNDER_THE_LINE = "the evidence is under the line"
+PLAN_NOT_OUTCOME = "the articles report a plan, not its outcome"
 
 
 def refusal_text(question: str) -> str:
@@ -237,7 +238,7 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
         return attempt.partial(
             known or checked.text,
             [c for c in citations if c.n in cited],
-            "the articles report a plan, not its outcome",
+            PLAN_NOT_OUTCOME,
         )
     if not decision.answer:
         reason = f"{UNDER_THE_LINE} (score {decision.score:.2f})"
@@ -261,7 +262,7 @@ def _yes_no(attempt: Attempt, checked: CheckedAnswer) -> Answer:
                 planned.append((n, w))
         known = " ".join(with_markers(w, [n]) for n, w in planned[:2])
         cited = [Citation.of(by_n[n]) for n in dict.fromkeys(n for n, _ in planned)]
-        return attempt.partial(known, cited, "the articles report a plan, not its outcome")
+        return attempt.partial(known, cited, PLAN_NOT_OUTCOME)
     if settled.problem:
         return attempt.refused(settled.problem)
     if found.verdict == "no" and found.fact:
@@ -366,4 +367,4 @@ def _newest(citations: Sequence[Citation]) -> str:
     return max((c.published_at[:10] for c in citations if c.published_at), default="")
 
 
-__all__ = ["Answerer", "AnswerPolicy", "Passage", "judge", "refusal_text"]
+__all__ = ["PLAN_NOT_OUTCOME", "Answerer", "AnswerPolicy", "Passage", "judge", "refusal_text"]

@@ -129,8 +129,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
         and not states
         and share >= CONTRAST_SHARE
         and missing_terms(names, [terms])
-        and key_terms(window, mid_sentence=True) - asked
-        and _share(event, window_stems) >= EVENT_SHARE
+        and _of_another(window, window_stems, asked, event)
     ]
     contrasting.sort(key=lambda c: language.plan_beyond(c[1], question))
     contrast = bool(contrasting)
@@ -154,13 +153,20 @@ def _share(wanted: set[str], held: set[str]) -> float:
     return len(wanted & held) / len(wanted) if wanted else 0.0
 
 
-def _contradicts(sentence: str, asked: set[str], event: set[str]) -> bool:
-    """Whether a sentence tells the claim's event with another name: most of the event's
-    words, a name the question lacks, and no negation (a "did not" restates the claim)."""
-    if not event or language.negated(sentence):
+def _of_another(text: str, stems: set[str], asked: set[str], event: set[str]) -> bool:
+    """Whether a text (`stems`: its content stems) tells the claim's event with another
+    name: most of the event's words and a name the question lacks."""
+    if _share(event, stems) < EVENT_SHARE:
         return False
-    share = _share(event, language.content_stems(sentence))
-    return share >= EVENT_SHARE and bool(key_terms(sentence, mid_sentence=True) - asked)
+    return bool(key_terms(text, mid_sentence=True) - asked)
+
+
+def _contradicts(sentence: str, asked: set[str], event: set[str]) -> bool:
+    """Whether a reply's sentence tells the claim's event with another name, without a
+    negation (a "did not" restates the claim)."""
+    if language.negated(sentence):
+        return False
+    return _of_another(sentence, language.content_stems(sentence), asked, event)
 
 
 def _windows(text: str, event: set[str]) -> list[str]:

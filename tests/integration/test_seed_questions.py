@@ -7,6 +7,7 @@ import pytest
 
 from index.language import sentences
 from index.types import Article
+from qa.answering import PLAN_NOT_OUTCOME
 from qa.llm import chat, reply
 from tests.conftest import SEED
 from tests.integration.conftest import _seed
@@ -53,7 +54,6 @@ SEED_DECISIONS = [
     ("Who won the 2018 football World Cup?", False),
 ]
 SAFE_MARGIN = 3.0
-PLAN = "the articles report a plan, not its outcome"
 
 
 def test_seed_decisions_have_a_margin(real):
@@ -64,7 +64,7 @@ def test_seed_decisions_have_a_margin(real):
         assert answer.refused is not answered, question
         if answered:
             assert margin >= SAFE_MARGIN, (question, answer.signals)
-        elif answer.refusal_reason == PLAN:
+        elif answer.refusal_reason == PLAN_NOT_OUTCOME:
             # decided by the plan rule on the passages' words, whatever the score; the score
             # sits 2-3 noise units under the line here (P(yes) 0.57-0.59 between two runs on
             # one CPU), so it is not what this decision may stand on
