@@ -256,7 +256,7 @@ def cross_validate(
 
 
 def fit_budget(
-    records: Sequence[Mapping[str, Any]], k: int = 5, tolerance: float = 0.005
+    records: Sequence[Mapping[str, Any]], k: int = 5, tolerance: float = 0.01
 ) -> dict[str, Any]:
     """The evidence budget by k-fold, from a retrieval-only eval run's records (each holds,
     per candidate budget, whether the gold answer is in what the model would read). Per

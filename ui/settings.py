@@ -107,7 +107,7 @@ class Settings(BaseModel):
     )
     top_k: int = Field(4, ge=1, le=20, description="Passages given to the model per question.")
     evidence_tokens: int = Field(
-        400,
+        350,
         ge=0,
         le=100_000,
         description="Tokens (4 characters each) of passage text the model reads: the "

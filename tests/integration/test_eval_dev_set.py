@@ -13,12 +13,13 @@ from tests.conftest import SHARED
 DEV = SHARED / "eval" / "realtimeqa"
 
 # main's level on the 210 answerable dev questions (2026-12-02, this kind of machine: the
-# int8 ONNX encoder; in context: the 400-token evidence the model reads), and how far below
+# int8 ONNX encoder; in context: the 350-token evidence the model reads), and how far below
 # it a change may land: about three to five questions, more than CPUs differ by. Since
 # sign-up pages are refused as not articles (25 of the dev articles), two questions whose
 # labelled evidence is such a page (found by its title; the answer is not in it) are no
 # longer hits: hit@1 0.919 -> 0.909, hit@5 0.986 -> 0.976; the answer in context is unchanged.
-MAIN = {"any_hit@1": 0.909, "any_hit@5": 0.976, "mrr@10": 0.941, "answer_in_context": 0.895}
+# The evidence budget 400 -> 350 (best sentences wherever they are): in context 0.895 -> 0.890.
+MAIN = {"any_hit@1": 0.909, "any_hit@5": 0.976, "mrr@10": 0.941, "answer_in_context": 0.890}
 MARGIN = {"any_hit@1": 0.025, "any_hit@5": 0.015, "mrr@10": 0.02, "answer_in_context": 0.025}
 
 

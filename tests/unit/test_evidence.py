@@ -27,17 +27,26 @@ def test_budget_zero_shows_the_passages_whole():
 
 def test_the_answer_sentence_is_kept_and_the_rest_trimmed_to_the_budget():
     ps = [passage(1, FERRY), passage(2, OTHER, "b")]
-    shown = EvidenceSelector(30).select("How many passengers will the Gull Island ferry carry?", ps)
+    shown = EvidenceSelector(20).select("How many passengers will the Gull Island ferry carry?", ps)
     text = shown[0].text
     assert "240 passengers" in text
     assert "weather" not in text and "thanked" not in text
-    assert sum(tokens(p.text) for p in shown) <= 30 + len(shown)
+    assert sum(tokens(p.text) for p in shown) <= 20 + len(shown)
     # numbers and articles are kept: citations and headers are unchanged
     assert [p.n for p in shown] == [1, 2][: len(shown)]
     assert shown[0].article_id == "a" and shown[0].chunk_id == "c1"
 
 
-def test_every_passage_keeps_its_best_sentence_while_the_budget_allows():
+def test_the_budget_goes_to_the_best_sentences_whichever_passage_holds_them():
+    ps = [passage(1, FERRY), passage(2, "Another ferry, to Seal Rock, carries cars.", "b")]
+    question = "Where was the Gull Island ferry built, and how many passengers will it carry?"
+    shown = EvidenceSelector(27).select(question, ps)
+    # both answer sentences fit, not the other passage's, which answers neither
+    assert [p.n for p in shown] == [1]
+    assert "240 passengers" in shown[0].text and "Rotterdam" in shown[0].text
+
+
+def test_a_lower_passage_is_read_when_its_sentence_is_among_the_best():
     ps = [passage(1, FERRY), passage(2, OTHER, "b")]
     shown = EvidenceSelector(60).select("What did Mara Venn say about the ferry?", ps)
     assert [p.n for p in shown] == [1, 2]
