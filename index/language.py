@@ -243,10 +243,21 @@ def is_modal(sentence: str) -> bool:
     return bool(MODAL.search(sentence) or _MAY.search(sentence))
 
 
+# A condition ("if no deal is reached", "unless a truce is signed", "whether they had agreed")
+# up to the end of its clause: an outcome word inside one reports nothing. "If anything" and
+# "if so" qualify the verb after them; they are no condition.
+_CONDITION = re.compile(r"\b(?:if(?! anything| so\b)|unless|whether)\b[^,;:.]*", re.IGNORECASE)
+
+
+def reports_outcome(sentence: str) -> bool:
+    """The sentence reports what came of something, outside any condition."""
+    return bool(OUTCOME.search(_CONDITION.sub(" ", sentence)))
+
+
 def plan_only(sentence: str) -> bool:
     """The sentence says what was planned or possible and reports no outcome ("Lula won the
     runoff and will take office in January" reports one)."""
-    return is_modal(sentence) and not OUTCOME.search(sentence)
+    return is_modal(sentence) and not reports_outcome(sentence)
 
 
 def plan_beyond(sentence: str, question: str) -> bool:

@@ -1,6 +1,8 @@
 """A reply that restates the question, lacks the asked-for slot, or says yes or no without
 evidence that carries it, is not given as an answer."""
 
+from dataclasses import replace
+
 from qa.citations import enforce_citations
 from qa.entailment import NO_LINE, YES_LINE, claim, not_an_answer, settle
 from qa.types import Passage
@@ -48,6 +50,25 @@ def test_yes_to_a_plan_is_a_plan():
     assert c.plan and settle(c, 0.99).problem == "plan"
     c = claim(q, _checked("No, Trump and Xi did not reach a trade deal [1].", TALKS, q), TALKS)
     assert settle(c, 0.01).problem == "plan"
+
+
+def test_a_no_to_an_outcome_does_not_stand_on_a_condition_with_other_names():
+    """The seed article's threat ("if no deal is reached") holds the claim's event with other
+    names; it is a condition, not a report that the deal failed."""
+    passages = [
+        _p(
+            1,
+            "Washington and Beijing have exchanged escalating trade restrictions. Trump has "
+            "warned he could raise tariffs on Chinese imports to 155% if no deal is reached, "
+            "a move likely to trigger retaliation from Beijing.",
+        ),
+        *[replace(p, n=2) for p in TALKS],
+    ]
+    q = "Did Trump and Xi reach a trade deal in Busan?"
+    reply = "No, Trump and Xi did not reach a trade deal in Busan [1]."
+    c = claim(q, _checked(reply, passages, q), passages)
+    assert settle(c, 0.45).problem  # a plan, or no sentence that contradicts it
+    assert settle(c, 0.05).problem
 
 
 def test_yes_needs_a_sentence_that_states_the_claim_and_a_confident_check():

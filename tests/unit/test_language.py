@@ -49,6 +49,10 @@ def test_sentences_do_not_end_at_abbreviations(text, expected):
         "Deliveries may start in late 2023.",
         "If approved, the vaccine will be the first against RSV.",
         "The summit is to be held in Busan.",
+        # an outcome word inside a condition reports nothing
+        "Trump warned he could raise tariffs to 155% if no deal is reached, a likely blow.",
+        "Officials would not say whether the two sides had agreed on soybeans.",
+        "Tariffs could rise unless a truce is signed by Friday.",
     ],
 )
 def test_plans_and_possibilities_are_plans(sentence):
@@ -62,6 +66,7 @@ def test_plans_and_possibilities_are_plans(sentence):
         "The two leaders met in Busan and agreed to a truce.",
         "In May the council approved the budget.",  # May is a month here
         "The summit took place on Friday.",
+        "If anything, the talks ended sooner than expected.",  # the condition is not the verb's
     ],
 )
 def test_outcomes_are_not_plans(sentence):
