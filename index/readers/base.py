@@ -101,7 +101,15 @@ def declared_encoding(data: bytes) -> str:
 
 def decode_bytes(data: bytes, origin: str) -> str:
     """Strict UTF-8 (a BOM allowed; UTF-16 with a BOM too), or the legacy encoding a page or
-    feed declares for itself; a clear error for anything else."""
+    feed declares for itself; a clear error for anything else, and for a file of blanks
+    only (Unicode's, such as U+001C or U+3000, too)."""
+    text = _decoded(data, origin)
+    if not text.strip():
+        raise ReadError(origin, "the file is empty")
+    return text
+
+
+def _decoded(data: bytes, origin: str) -> str:
     if not data.strip():
         raise ReadError(origin, "the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

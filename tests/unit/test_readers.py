@@ -101,6 +101,9 @@ def test_html_extracts_main_text(tmp_path):
     [
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"  \n\n ", "empty"),
+        # blanks to str.strip, not to bytes.strip: a separator control, an ideographic space
+        ("separator.jsonl", b"\x1c", "empty"),
+        ("wide-blank.json", "\u3000\n".encode(), "empty"),
         ("title-only.txt", b"Just a title\n", "no text"),
         ("binary.txt", b"\x00\x01\x02binary\x00", "binary"),
         ("latin1.txt", "Caf\u00e9 news\nBody text.".encode("latin-1"), "not valid UTF-8"),
