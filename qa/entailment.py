@@ -131,20 +131,20 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
         and missing_terms(names, [terms])
         and _of_another(window, window_stems, asked, event)
     ]
-    contrasting.sort(key=lambda c: language.plan_beyond(c[1], question))
     outcome = language.asks_outcome(question)
-    # what another name only plans or risks ("if no deal is reached") says nothing of whether
-    # the claim's outcome came about
     if outcome:
+        # what another name only plans or risks ("if no deal is reached") says nothing of
+        # whether the claim's outcome came about
         contrasting = [c for c in contrasting if not language.plan_beyond(c[1], question)]
+    else:
+        contrasting.sort(key=lambda c: language.plan_beyond(c[1], question))
     contrast = bool(contrasting)
     plan = False
-    if outcome:
+    if outcome and not contrast:
         # an outcome asked of windows that all only plan it; a window that tells the claim
         # happened, or tells it of another name, is no plan
         planned = [w for _, w in stated] if states else [w for _, w in top[:2]]
-        plan = bool(planned) and not contrast
-        plan = plan and all(language.plan_beyond(w, question) for w in planned)
+        plan = bool(planned) and all(language.plan_beyond(w, question) for w in planned)
     basis = (stated or contrasting or [(0, "")])[0]
     # the reply's own contradiction: a sentence of it (checked against the passages like any
     # other) about the same event with a name the question does not hold ("No, Argentina

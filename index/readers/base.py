@@ -110,8 +110,6 @@ def decode_bytes(data: bytes, origin: str) -> str:
 
 
 def _decoded(data: bytes, origin: str) -> str:
-    if not data.strip():
-        raise ReadError(origin, "the file is empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _utf16(data, "utf-16", origin)
     if b"\x00" in data[:8192]:
