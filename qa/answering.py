@@ -18,7 +18,7 @@ from .dates import long_date, time_sensitive
 from .entailment import NOT_AN_ANSWER, claim, not_an_answer, settle
 from .errors import QuestionError
 from .evidence import EvidenceSelector
-from .llm import count_tokens, pieces, reply, yes_probability
+from .llm import count_tokens, pieces, prime, reply, yes_probability
 from .memo import Memo, normalised
 from .prompting import Prompts
 from .retrieval import Retriever
@@ -86,6 +86,12 @@ class Answerer:
         """A new policy (eval's and bench's refusal line) decides anew: kept answers go."""
         self._policy = policy
         self.memo.clear()
+
+    def warm_up(self) -> None:
+        """Builds retrieval's indexes and reads the prompts' shared start (the system prompt)
+        into the model's cache, so that the first question costs what any other does."""
+        self.retriever.passages("warm up")
+        prime(self.llm, self.prompts.messages("check", "", []))
 
     def ask(
         self,

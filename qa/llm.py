@@ -53,6 +53,10 @@ class Checking:
         """P(yes) / (P(yes) + P(no)) for a yes/no question; from the reply text by default."""
         return _text_yes(self, messages)  # type: ignore[arg-type]
 
+    def prime(self, messages: Messages) -> None:
+        """Reads a prompt into the model's prefix cache, where the model keeps one in this
+        process; nothing by default (a model server keeps its own)."""
+
     def count_tokens(self, messages: Messages) -> int:
         """Prompt size in tokens: an over-estimate unless the backend knows its tokenizer
         (about 4 characters a token in English; 3 leaves room for names and numbers)."""
@@ -64,6 +68,11 @@ def yes_probability(llm: LLM, messages: Messages) -> float:
     if isinstance(llm, Checking):
         return llm.yes_probability(messages)
     return _text_yes(llm, messages)
+
+
+def prime(llm: LLM, messages: Messages) -> None:
+    if isinstance(llm, Checking):
+        llm.prime(messages)
 
 
 def count_tokens(llm: LLM, messages: Messages) -> int:
@@ -276,6 +285,11 @@ class LlamaCppLLM(Checking, CustomLLM):
         tokens = self._tokens(messages)
         with self._lock:
             return self._yes_probability(tokens)
+
+    def prime(self, messages: Messages) -> None:
+        tokens = self._tokens(messages)
+        with self._lock:
+            self._yes_probability(tokens)
 
     def _yes_probability(self, tokens: list[int]) -> float:
         import numpy as np

@@ -85,21 +85,27 @@ def question_id(question: str) -> str:
 
 
 class WatchedQuestions:
-    """The watch list of questions, answered by `answerer`, kept in `client` (Chroma)."""
+    """The watch list of questions, answered by the answerer `answerer()` returns (called
+    when a question is first answered, so that listing and counting never load the model),
+    kept in `client` (Chroma)."""
 
     def __init__(
         self,
         client: Any,
-        answerer: Answerer,
+        answerer: Callable[[], Answerer],
         *,
         prefix: str = "newsdesk",
         today: Callable[[], str] = lambda: date.today().isoformat(),
     ) -> None:
-        self.answerer = answerer
+        self._answerer = answerer
         self.today = today
         (self.records,) = open_collections(
             client, "the watched questions", f"{prefix}_watched_questions"
         )
+
+    @property
+    def answerer(self) -> Answerer:
+        return self._answerer()
 
     def questions(self) -> list[WatchedQuestion]:
         got = self.records.get(include=["documents"])

@@ -515,7 +515,7 @@ def _client(request: Any, username: str | None) -> str:
 def warm_up(container: Container) -> None:
     """Builds what the first question needs, so that it does not wait for it."""
     try:
-        container.answerer.retriever.passages("warm up")
+        container.answerer.warm_up()
     except Exception as exc:  # the first question reports it; the log says it now
         logging.getLogger("newsdesk").warning("warm-up failed: %s", exc)
 

@@ -315,41 +315,46 @@ class Bench:
         }
 
     # -- the server -----------------------------------------------------------------------
-    def server(self, question: str) -> dict[str, Any]:
-        """Start `newsdesk serve` (model cached, samples indexed), time it to ready, then a
-        warm question through the HTTP API; peak RSS of the server process."""
+    def server(self, questions: tuple[str, str], tree: Path | None = None) -> dict[str, Any]:
+        """Start `newsdesk serve --samples-if-empty` on an empty index (the model file ready)
+        and time it to the first page, then to the first question answered. Then another
+        question, and the first again, worked out again (no answer cache; the other question
+        has taken the model's prompt cache): what the first asking waited for beyond the
+        second is the wait for the parts the server loads. Peak RSS. `tree`: another
+        checkout (main's) run instead of this one, on the same machine and in the same run."""
         from gradio_client import Client
 
         tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-serve-")
         self._dirs.append(tmp)
         port = free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "ui.cli",
-            "--data-dir",
-            tmp.name,
-            "serve",
-            "--port",
-            str(port),
-            "--samples-if-empty",
-        ]
-        env = dict(os.environ)
+        cmd = [sys.executable, "-m", "ui.cli", "--data-dir", tmp.name, "serve"]
+        cmd += ["--port", str(port), "--samples-if-empty"]
+        env = dict(os.environ, NEWSDESK_ANSWER_CACHE="0")
+        if tree is not None:
+            env["PYTHONPATH"] = str(tree)
         if self.settings.model:
             env["NEWSDESK_MODEL"] = str(self.settings.model)
         url = f"http://127.0.0.1:{port}/"
+        log = Path(tmp.name) / "serve.log"
         t0 = time.perf_counter()
-        with running(cmd, url + "config", env=env, log=Path(tmp.name) / "serve.log") as proc:
+        with running(cmd, url + "config", env=env, log=log, cwd=tree) as proc:
             ready_s = time.perf_counter() - t0
             client = Client(url, verbose=False)
-            client.predict(question, [], api_name="/chat")  # first question
-            t0 = time.perf_counter()
-            client.predict(question, [], api_name="/chat")
-            warm_ms = _ms(t0)
+            t1 = time.perf_counter()
+            client.predict(questions[0], [], api_name="/chat")
+            first_ms, first_s = _ms(t1), time.perf_counter() - t0
+            client.predict(questions[1], [], api_name="/chat")
+            t1 = time.perf_counter()
+            client.predict(questions[0], [], api_name="/chat")
+            warm_ms = _ms(t1)
             rss_mb = _peak_rss_mb(proc.pid)
         return {
             "ready_s": round(ready_s, 2),
+            "first_answer_s": round(first_s, 2),
+            "first_question_ms": round(first_ms, 1),
             "warm_latency_ms": round(warm_ms, 1),
+            # first page, then what the first question waited for beyond a warm one
+            "answerable_s": round(ready_s + max(first_ms - warm_ms, 0) / 1000, 2),
             "rss_mb": rss_mb,
         }
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -363,18 +365,27 @@ def _print_answer(answer: Answer) -> None:
 @click.pass_context
 def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
     """Serve the chat app in the browser."""
-    from .app import serve as serve_app
-    from .samples import index_samples
-
     container = _container(ctx)
     s = container.settings
     Access.from_settings(s).check_server(host or s.host, s.allow_open)  # before any work
+    # the model and the encoder load (native code, the other core) while Gradio imports
+    threading.Thread(target=_load_models, args=(container,), name="load", daemon=True).start()
+    from .app import serve as serve_app
+    from .samples import index_samples
+
     with container.write_lock("newsdesk serve"):  # held while it runs
         if samples_if_empty and container.store.count_articles() == 0:
             for out in index_samples(container.ingestor):
                 say(out.line())
         say(f"Newsdesk on http://{host or s.host}:{port or s.port}")
         serve_app(container, host or s.host, port or s.port)
+
+
+def _load_models(container: Container) -> None:
+    try:
+        container.load_models()
+    except Exception as exc:  # the first question reports it; the log says it now
+        logging.getLogger("newsdesk").warning("loading the models failed: %s", exc)
 
 
 @cli.command("mcp")

@@ -78,8 +78,14 @@ def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questi
     help="Simultaneous chat clients in the concurrency section (default 20; --quick: 4, "
     "asking 2 distinct questions).",
 )
+@click.option(
+    "--against",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Another checkout (e.g. main's, in a scratch folder): its server is timed too, "
+    "in this run, next to this one's.",
+)
 @click.pass_context
-def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clients):
+def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clients, against):
     """Measure speed next to the raw parts and a plain LlamaIndex pipeline."""
     state = ctx.find_root().obj
     factory = state.get("factory") or Container
@@ -103,7 +109,11 @@ def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clie
         if "answer" in wanted:
             results["answer"] = runner.answer(indexed, qs)
         if "server" in wanted:
-            results["server"] = runner.server(EXAMPLE_QUESTIONS[0])  # it indexes the samples
+            two = (EXAMPLE_QUESTIONS[0], EXAMPLE_QUESTIONS[1])  # it indexes the samples
+            results["server"] = runner.server(two)
+            if against:  # after ours, which pays for any file not yet in the page cache
+                theirs = runner.server(two, tree=against.resolve())
+                results["server_against"] = {"tree": str(against), **theirs}
         if "concurrency" in wanted:
             n_clients = clients or (4 if quick else 20)
             distinct = EXAMPLE_QUESTIONS[:2] if quick else EXAMPLE_QUESTIONS
@@ -172,9 +182,21 @@ def _print(r: dict[str, Any]) -> None:
         click.echo(_row("answer, evidence", a["answer_ms"], whole, ratio, unit="ms"))
         click.echo(_row("prompt tokens, whole passages", a["whole_prompt_tokens"], None))
     if s := r["server"]:
-        click.echo(_row("server ready", s["ready_s"], None, unit="s"))
-        click.echo(_row("server warm question", s["warm_latency_ms"], None, unit="ms"))
-        click.echo(_row("server peak RSS", s["rss_mb"], None, unit="MB"))
+        t = r.get("server_against") or {}
+
+        def vs(name: str, key: str, unit: str) -> None:
+            theirs = t.get(key)
+            ratio = s[key] / theirs if theirs else None
+            click.echo(_row(name, s[key], theirs, ratio, unit=unit))
+
+        vs("server ready (first page)", "ready_s", "s")
+        vs("server first question answerable", "answerable_s", "s")
+        vs("server first answer", "first_answer_s", "s (from start)")
+        vs("server first question", "first_question_ms", "ms")
+        vs("server first question, again", "warm_latency_ms", "ms (no answer cache)")
+        vs("server peak RSS", "rss_mb", "MB")
+        if t:
+            click.echo(f"    raw: {t['tree']}, timed in this run")
     if c := r["concurrency"]:
         click.echo(
             f"\n  {'concurrency (/chat)':<30}{'clients':>8}{'p50 s':>8}{'p95 s':>8}"

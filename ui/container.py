@@ -142,6 +142,12 @@ class Container:
             finally:
                 self._holding -= 1
 
+    def load_models(self) -> None:
+        """Loads the encoder and the model. They read their files only, never the index, so
+        a server loads them on another thread while it imports its web framework."""
+        self.embedder.embed_one("warm up")
+        self.llm.metadata  # noqa: B018 (the model file is read on first use of `llm`)
+
     @cached_property
     def embedder(self) -> Embedder:
         if self._embedder is not None:
@@ -224,7 +230,7 @@ class Container:
 
     @cached_property
     def watched_questions(self) -> WatchedQuestions:
-        return WatchedQuestions(self.store.client, self.answerer)
+        return WatchedQuestions(self.store.client, lambda: self.answerer)
 
     def model_path(self) -> Path:
         """The GGUF file to run: the user's, or the packaged one (assembled when needed)."""

@@ -31,10 +31,13 @@ def running(
     env: Mapping[str, str],
     log: Path,
     timeout: float = 300,
+    cwd: Path | None = None,
 ) -> Iterator[subprocess.Popen]:
     """Run `cmd` (output to `log`) until `ready_url` answers; stop it on leaving."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(list(cmd), env=dict(env), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            list(cmd), env=dict(env), stdout=out, stderr=subprocess.STDOUT, cwd=cwd
+        )
     try:
         deadline = time.monotonic() + timeout
         while True:

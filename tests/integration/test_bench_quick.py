@@ -3,11 +3,15 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_quick_bench_writes_every_figure(real_env, tmp_path):
     out = tmp_path / "bench.json"
     cmd = [sys.executable, "-m", "ui.cli", "bench", "--quick", "--json", str(out)]
+    cmd += ["--against", str(ROOT)]  # this checkout as the other: the option's whole path
     done = subprocess.run(cmd, env=real_env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-3000:]
     data = json.loads(out.read_text())
@@ -38,8 +42,12 @@ def test_quick_bench_writes_every_figure(real_env, tmp_path):
     assert answer["answer_ms"] > 0 and answer["whole_answer_ms"] > 0
     # the quick corpus's passages are short: the evidence is at most the whole passages
     assert answer["prompt_tokens"] <= answer["whole_prompt_tokens"]
-    server = data["server"]
-    assert server["ready_s"] > 0 and server["warm_latency_ms"] > 0 and server["rss_mb"] > 100
+    for server in (data["server"], data["server_against"]):
+        assert 0 < server["ready_s"] <= server["answerable_s"] < server["first_answer_s"]
+        assert server["first_question_ms"] > 0 and server["warm_latency_ms"] > 0
+        assert server["rss_mb"] > 100
+    assert data["server_against"]["tree"] == str(ROOT)
+    assert "server first answer" in done.stdout
     for backend in ("in_process", "llama_cpp_server"):  # 4 simultaneous /chat clients each
         row = data["concurrency"][backend]
         assert row["clients"] == 4 and row["errors"] == 0

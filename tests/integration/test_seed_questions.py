@@ -184,3 +184,14 @@ def test_a_yes_the_article_states_is_given(real, seed_dating, question, verdict)
     print(f"{seed_dating} {question!r}: {answer.answer!r} ({answer.refusal_reason})")
     assert not answer.refused, (seed_dating, answer.refusal_reason, answer.signals)
     assert answer.answer.lower().startswith(verdict) and answer.citations
+
+
+def test_warm_up_leaves_the_prompts_shared_start_in_the_models_cache(real):
+    llama = real.llm.llama
+    llama.n_tokens = 0  # an empty cache, as after loading
+    real.answerer.warm_up()
+    cached = llama.input_ids[: llama.n_tokens].tolist()
+    question = real.llm._tokens(real.prompts.messages("check", "Where will Trump meet Xi?", []))
+    system = real.llm._tokens(real.prompts.messages("check", "", [])[:1])
+    shared = next((i for i, (a, b) in enumerate(zip(cached, question)) if a != b), len(cached))
+    assert shared >= len(system)  # the system prompt and the user turn's start

@@ -234,3 +234,25 @@ def test_warm_up_builds_what_the_first_question_needs_and_a_failure_only_logs(
     monkeypatch.setattr(container.answerer.retriever, "passages", broken)
     warm_up(container)  # does not raise: the first question will say what is wrong
     assert "warm-up failed: the index is gone" in caplog.text
+
+
+def test_the_page_is_built_without_the_model(container):
+    """The status line counts watched questions; that must not load the model, which the
+    server loads on another thread while the page comes up."""
+    from ui.app import build_app
+
+    container.ingestor.add(FERRY)
+    service = ChatService(container)
+    assert service.status_line().startswith("1 articles indexed")
+    build_app(service)
+    assert "llm" not in container.__dict__ and "answerer" not in container.__dict__
+
+
+def test_warm_up_reads_the_shared_start_of_every_prompt_into_the_model(container, llm):
+    primed = []
+    llm.__dict__["prime"] = primed.append  # what the in-process model keeps in its cache
+    container.answerer.warm_up()
+    (messages,) = primed
+    question = container.prompts.messages("check", "When do ferries run?", [])
+    assert messages[0] == question[0] and messages[0].role.value == "system"
+    assert question[1].content.startswith(messages[1].content.split("Question:")[0])
