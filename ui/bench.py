@@ -315,13 +315,12 @@ class Bench:
         }
 
     # -- the server -----------------------------------------------------------------------
-    def server(self, questions: tuple[str, str], tree: Path | None = None) -> dict[str, Any]:
+    def server(self, question: str, tree: Path | None = None) -> dict[str, Any]:
         """Start `newsdesk serve --samples-if-empty` on an empty index (the model file ready)
-        and time it to the first page, then to the first question answered. Then another
-        question, and the first again, worked out again (no answer cache; the other question
-        has taken the model's prompt cache): what the first asking waited for beyond the
-        second is the wait for the parts the server loads. Peak RSS. `tree`: another
-        checkout (main's) run instead of this one, on the same machine and in the same run."""
+        and time it to the first page, then to the first question answered (whatever the
+        server still loads, the question waits for); then the same question again, served
+        from the answer cache where there is one; peak RSS. `tree`: another checkout (main's)
+        run instead of this one, on the same machine and in the same run."""
         from gradio_client import Client
 
         tmp = tempfile.TemporaryDirectory(prefix="newsdesk-bench-serve-")
@@ -329,7 +328,7 @@ class Bench:
         port = free_port()
         cmd = [sys.executable, "-m", "ui.cli", "--data-dir", tmp.name, "serve"]
         cmd += ["--port", str(port), "--samples-if-empty"]
-        env = dict(os.environ, NEWSDESK_ANSWER_CACHE="0")
+        env = dict(os.environ)
         if tree is not None:
             env["PYTHONPATH"] = str(tree)
         if self.settings.model:
@@ -341,11 +340,10 @@ class Bench:
             ready_s = time.perf_counter() - t0
             client = Client(url, verbose=False)
             t1 = time.perf_counter()
-            client.predict(questions[0], [], api_name="/chat")
+            client.predict(question, [], api_name="/chat")
             first_ms, first_s = _ms(t1), time.perf_counter() - t0
-            client.predict(questions[1], [], api_name="/chat")
             t1 = time.perf_counter()
-            client.predict(questions[0], [], api_name="/chat")
+            client.predict(question, [], api_name="/chat")
             warm_ms = _ms(t1)
             rss_mb = _peak_rss_mb(proc.pid)
         return {
@@ -353,8 +351,6 @@ class Bench:
             "first_answer_s": round(first_s, 2),
             "first_question_ms": round(first_ms, 1),
             "warm_latency_ms": round(warm_ms, 1),
-            # first page, then what the first question waited for beyond a warm one
-            "answerable_s": round(ready_s + max(first_ms - warm_ms, 0) / 1000, 2),
             "rss_mb": rss_mb,
         }
 

@@ -43,7 +43,7 @@ def test_quick_bench_writes_every_figure(real_env, tmp_path):
     # the quick corpus's passages are short: the evidence is at most the whole passages
     assert answer["prompt_tokens"] <= answer["whole_prompt_tokens"]
     for server in (data["server"], data["server_against"]):
-        assert 0 < server["ready_s"] <= server["answerable_s"] < server["first_answer_s"]
+        assert 0 < server["ready_s"] < server["first_answer_s"]
         assert server["first_question_ms"] > 0 and server["warm_latency_ms"] > 0
         assert server["rss_mb"] > 100
     assert data["server_against"]["tree"] == str(ROOT)
