@@ -289,11 +289,23 @@ class LlamaCppLLM(Checking, CustomLLM):
     def prime(self, messages: Messages) -> None:
         tokens = self._tokens(messages)
         with self._lock:
-            self._yes_probability(tokens)
+            self._read(tokens)
 
     def _yes_probability(self, tokens: list[int]) -> float:
         import numpy as np
 
+        self._read(tokens)
+        llama = self._llama
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        logits = logits.astype(np.float64)
+        top = logits.max()
+        yes = sum(math.exp(logits[i] - top) for i in self._yes)
+        no = sum(math.exp(logits[i] - top) for i in self._no)
+        return yes / (yes + no) if yes + no > 0 else 0.5
+
+    def _read(self, tokens: list[int]) -> None:
+        """Evaluates the prompt into the KV cache, reading only what follows the prefix the
+        cache already holds (the last token is always read, for its next-token weights)."""
         llama = self._llama
         cached = llama.input_ids[: llama.n_tokens].tolist()
         common = 0
@@ -306,12 +318,6 @@ class LlamaCppLLM(Checking, CustomLLM):
             llama.eval(tokens[common:])
         except RuntimeError as exc:
             raise ModelError(f"evaluation failed: {exc}") from exc
-        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
-        logits = logits.astype(np.float64)
-        top = logits.max()
-        yes = sum(math.exp(logits[i] - top) for i in self._yes)
-        no = sum(math.exp(logits[i] - top) for i in self._no)
-        return yes / (yes + no) if yes + no > 0 else 0.5
 
 
 def render_chatml(messages: Sequence[dict[str, str]]) -> str:
