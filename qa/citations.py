@@ -7,7 +7,14 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from index.language import CLAIM_STOPWORDS, NUMBER_WORDS, TITLES, WORD, sentence_spans
+from index.language import (
+    CLAIM_STOPWORDS,
+    NUMBER_WORDS,
+    TITLES,
+    WORD,
+    sentence_spans,
+    sentences,
+)
 
 from .types import Passage
 
@@ -15,6 +22,7 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 # The prompt's passage header echoed back ("Passage [2] (CNN, 2022-07-18, "Title"): …").
 _HEADER_ECHO = re.compile(r"^passages?\s*(?:\[\d+\]\s*)*(?:\([^)]*\)\s*)?:?\s*", re.I)
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
 _ENDS_WITH_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$")
 
 
@@ -350,12 +358,18 @@ def with_markers(sentence: str, ns: Sequence[int]) -> str:
 
 
 def cited_sentences(answer: str) -> list[tuple[str, list[int]]]:
-    """Each sentence of an answer with the passage numbers it cites."""
-    out = []
-    for part in re.split(r"(?<=[.!?\]])\s+(?=[A-Z0-9\"'“])", answer.strip()):
-        numbers = [int(n) for m in MARKER.findall(part) for n in re.findall(r"\d+", m)]
-        if part.strip():
-            out.append((part.strip(), numbers))
+    """Each sentence of an answer with the passage numbers it cites, split as the citation
+    check splits a reply: an abbreviation's dot ends no sentence ("Warner Bros. Discovery",
+    "the U.S. Senate"), and markers after a sentence's stop belong to it."""
+    out: list[tuple[str, list[int]]] = []
+    for part in sentences(answer):
+        if out and (lead := _LEADING_MARKERS.match(part)):
+            # '… "rebound" cases." [1] The first lady …': the markers end the quote's sentence
+            said = f"{out[-1][0]} {lead.group(0).strip()}"
+            out[-1] = (said, _markers(said))
+            part = part[lead.end() :].strip()
+        if part:
+            out.append((part, _markers(part)))
     return out
 
 

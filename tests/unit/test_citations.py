@@ -209,3 +209,20 @@ def test_a_sentence_that_names_its_passage_says_what_the_passage_reports():
     )
     assert checked.sentences[-1] == "Hollis Brand announced his resignation."
     assert checked.text.endswith("Hollis Brand announced his resignation [1].")
+
+
+def test_cited_sentences_are_split_where_the_citation_check_splits_them():
+    # the sentences the chat highlights and eval scores are the checked answer's own:
+    # an abbreviation's dot ends no sentence, and a marker after the stop stays with it
+    from qa.citations import cited_sentences
+
+    answer = (
+        "Warner Bros. Discovery shelved the film [1]. The U.S. Senate passed the bill [2]. "
+        'Sen. Tim Scott called it "a rebound." [3] Gov. Katie Hobbs signed it. [4]'
+    )
+    assert cited_sentences(answer) == [
+        ("Warner Bros. Discovery shelved the film [1].", [1]),
+        ("The U.S. Senate passed the bill [2].", [2]),
+        ('Sen. Tim Scott called it "a rebound." [3]', [3]),
+        ("Gov. Katie Hobbs signed it. [4]", [4]),
+    ]
