@@ -22,7 +22,7 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 # The prompt's passage header echoed back ("Passage [2] (CNN, 2022-07-18, "Title"): …").
 _HEADER_ECHO = re.compile(r"^passages?\s*(?:\[\d+\]\s*)*(?:\([^)]*\)\s*)?:?\s*", re.I)
-_LEADING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+_LEADING_MARKERS = re.compile(f"(?:{MARKER.pattern})+")  # a run of markers, as MARKER reads one
 _ENDS_WITH_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$")
 
 
