@@ -19,7 +19,9 @@ from index.language import (
 from .types import Passage
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_TRAILING_MARKERS = re.compile(r"([.!?])((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+# markers after a sentence's stop, and after a quote or bracket that closes there ('… "a
+# rebound." [1]')
+_TRAILING_MARKERS = re.compile(r"([.!?][\"'”’)]*)((?:\s*[,;]?\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
 # The prompt's passage header echoed back ("Passage [2] (CNN, 2022-07-18, "Title"): …").
 _HEADER_ECHO = re.compile(r"^passages?\s*(?:\[\d+\]\s*)*(?:\([^)]*\)\s*)?:?\s*", re.I)
 _LEADING_MARKERS = re.compile(f"(?:{MARKER.pattern})+")  # a run of markers, as MARKER reads one
@@ -344,7 +346,8 @@ def _holding(
 
 
 def _markers_before_stop(m: re.Match) -> str:
-    """ "… France. [1], [2]" becomes "… France [1][2].", so the markers stay with the sentence."""
+    """ "… France. [1], [2]" becomes "… France [1][2].", and '… "a rebound." [1]' becomes
+    '… "a rebound [1]."', so the markers stay with the sentence."""
     return " " + "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(2))) + m.group(1)
 
 

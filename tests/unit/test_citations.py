@@ -226,3 +226,16 @@ def test_cited_sentences_are_split_where_the_citation_check_splits_them():
         ('Sen. Tim Scott called it "a rebound." [3]', [3]),
         ("Gov. Katie Hobbs signed it. [4]", [4]),
     ]
+
+
+def test_markers_after_a_quoted_sentence_stay_with_it():
+    # '… "a rebound." [2]': the closing quote stands between the stop and the marker
+    text = 'Officials called it "a rebound." The market rose on Monday.'
+    passages = [
+        Passage(n, f"c{n}", "a", "t", "", "", "", text, 0, len(text), 0.5) for n in (1, 2, 3)
+    ]
+    checked = enforce_citations(
+        'Officials called it "a rebound." [2] The market rose. [3]', passages
+    )
+    assert checked.text == 'Officials called it "a rebound." [2] The market rose [3].'
+    assert checked.sentences == ['Officials called it "a rebound."', "The market rose."]
