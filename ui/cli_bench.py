@@ -90,7 +90,7 @@ def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clie
     state = ctx.find_root().obj
     factory = state.get("factory") or Container
     base = factory(state["settings"])
-    articles, qs = _load(corpus, questions, 30 if quick else 300, 2 if quick else 5)
+    articles, qs = _load(corpus, questions, 15 if quick else 300, 2 if quick else 5)
     runner = Bench(state["settings"], base, lambda line: click.echo(line, err=True))
     wanted = set(only or SECTIONS) - ({"peer"} if quick else set())
     results: dict[str, Any] = {"quick": quick, **dict.fromkeys(SECTIONS)}
