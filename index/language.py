@@ -260,6 +260,23 @@ def plan_only(sentence: str) -> bool:
     return is_modal(sentence) and not reports_outcome(sentence)
 
 
+# Words of time ("this week") say when, which the as-of date and the articles' dates decide.
+TIME_STEMS = stems("today yesterday week month year day days weeks".split())
+TOLD_SHARE = 0.75  # of a claim's content words that a sentence must hold to tell it
+
+
+def told_before_plan(claim: str, sentence: str) -> bool:
+    """Whether a sentence that speaks of a plan tells the claim before it turns to the plan:
+    "Rite Aid filed for bankruptcy Sunday and plans to close stores" tells "Rite Aid filed
+    for bankruptcy"; "officials say a deal could cut tariffs" tells no deal."""
+    found = [m.start() for m in (MODAL.search(sentence), _MAY.search(sentence)) if m]
+    if not found:
+        return True
+    wanted = content_stems(claim) - TIME_STEMS
+    held = content_stems(sentence[: min(found)])
+    return bool(wanted) and len(wanted & held) / len(wanted) >= TOLD_SHARE
+
+
 def plan_beyond(sentence: str, question: str) -> bool:
     """The sentence only plans or weighs something and the question does not itself ask
     about that plan ("Did he threaten tariffs?" asks of the threat, so "he threatened to
@@ -303,16 +320,120 @@ _YES_NO_EVENT = re.compile(
 _REPLY_VERDICT = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 
 
-def yes_no_question(question: str) -> bool:
+# "Did lions or gorillas escape?": an "or" that offers a choice (not "or not", "or more",
+# "true or false").
+_CHOICE = re.compile(
+    r"(?<=\w)[.'’]?,?\s+or\s+(?!(?:not|no|more|less|fewer|so|else|otherwise|later|earlier"
+    r"|never|any|anything|something|someone|false|true)\b)(?=[\w$£€])",
+    re.IGNORECASE,
+)
+
+
+def _polar(question: str) -> bool:
+    """Opens with an auxiliary and asks no question word before its first comma."""
     return bool(_YES_NO.match(question)) and not QUESTION_WORD.search(question.split(",")[0])
+
+
+def choices(question: str) -> tuple[str, str] | None:
+    """The two alternatives of a question that offers a choice, as the question words them
+    ("Did lions or gorillas escape?": lions, gorillas; "Did Rite Aid or Walgreens file …":
+    Rite Aid, Walgreens), or None. Such a question reads as a yes/no question too ("yes,
+    lions did"): the answer that serves both readings names the alternative the articles
+    report."""
+    spans = _choice_spans(question)
+    return (question[slice(*spans[0])], question[slice(*spans[1])]) if spans else None
+
+
+def frame(question: str) -> str:
+    """The question without the alternatives it offers: what it takes as given. Without
+    alternatives, the question itself."""
+    spans = _choice_spans(question)
+    if not spans:
+        return question
+    (a, b), (c, d) = spans
+    return f"{question[:a]} {question[b:c]} {question[d:]}"
+
+
+_WORD_SPAN = re.compile(r"[\w$£€%][\w$£€%.'’-]*")
+
+
+def _choice_spans(question: str) -> list[tuple[int, int]]:
+    """Where the alternatives stand: the run of content words before the "or" and the first
+    one after it. A run of names stays a name ("New York City or Chicago agree": Chicago);
+    runs of common words are cut to the shorter one ("lions or gorillas escape": gorillas;
+    "worth $360 million or $410 million": $360 million)."""
+    if not _polar(question) or not (m := _CHOICE.search(question)):
+        return []
+
+    def run(found: list[re.Match]) -> list[re.Match]:
+        out: list[re.Match] = []
+        for w in found:
+            text = w.group(0).rstrip(".'’")
+            if text.lower() in CLAIM_STOPWORDS:
+                if out:
+                    break
+                continue  # "or was he fired": the alternative starts at its first content word
+            if out and _name(text) is not None and _name(text) != _kind(out):
+                break
+            out.append(w)
+        return out
+
+    words_before = list(_WORD_SPAN.finditer(question[: m.start() + 1]))[::-1]
+    if not words_before or _stop(words_before[0]):  # "Is it or …"
+        return []
+    before = run(words_before)[::-1]
+    after = run(list(_WORD_SPAN.finditer(question[m.end() :])))
+    if not before or not after:
+        return []
+    if not (_kind(before) and _kind(after)):
+        n = min(len(before), len(after))
+        before, after = before[-n:], after[:n]
+    return [
+        (before[0].start(), before[-1].end()),
+        (m.end() + after[0].start(), m.end() + after[-1].end()),
+    ]
+
+
+def _stop(word: re.Match) -> bool:
+    return word.group(0).rstrip(".'’").lower() in CLAIM_STOPWORDS
+
+
+def _name(word: str) -> bool | None:
+    """A capitalised word is a name, a lowercase one is not; a number is either."""
+    if word[:1].isupper():
+        return True
+    return None if word[:1].isdigit() or word[:1] in "$£€" else False
+
+
+def _kind(run: list[re.Match]) -> bool:
+    """Whether a run of words is a name: its first word that says either way."""
+    kinds = [k for w in run if (k := _name(w.group(0))) is not None]
+    return kinds[0] if kinds else False
+
+
+def names_choice(question: str, sentence: str) -> bool:
+    """Whether a sentence names one of the alternatives the question offers, by a word the
+    other lacks ("Five lions escaped" for "Did lions or gorillas escape?"; "a country
+    singer" for "a country singer or a rock singer")."""
+    offered = choices(question)
+    if not offered:
+        return False
+    left, right = (stems(words(x)) for x in offered)
+    return bool(((left - right) | (right - left)) & stems(words(sentence)))
+
+
+def yes_no_question(question: str) -> bool:
+    """Answered yes or no: a polar question ("Did …?", "Is it true …?") that offers no choice
+    of alternatives."""
+    return _polar(question) and choices(question) is None
 
 
 def asks_outcome(question: str) -> bool:
     """The question asks what came of something, or whether it happened ("Did they reach a
-    deal?")."""
+    deal?", "Did Argentina face France or Morocco in the final?")."""
     if ASKS_OUTCOME.search(question):
         return True
-    return yes_no_question(question) and bool(_YES_NO_EVENT.match(question))
+    return _polar(question) and bool(_YES_NO_EVENT.match(question))
 
 
 def verdict(reply: str) -> str:
@@ -332,8 +453,11 @@ _WHO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose)\b", re.IGNORECA
 
 
 def asked_slot(question: str) -> str:
-    """What kind of thing the question asks for: "yes/no", "number", "time", "name" (who) or
-    "" (anything the question does not already say)."""
+    """What kind of thing the question asks for: "yes/no", "choice" (which of the
+    alternatives it offers), "number", "time", "name" (who) or "" (anything the question does
+    not already say)."""
+    if choices(question):
+        return "choice"
     if yes_no_question(question):
         return "yes/no"
     if _HOW_MANY.search(question) or _WHAT_NUMBER.search(question):

@@ -12,6 +12,7 @@ from index.language import (
     NUMBER_WORDS,
     TITLES,
     WORD,
+    frame,
     sentence_spans,
     sentences,
 )
@@ -232,7 +233,9 @@ def enforce_citations(
     terms = {n: text_terms(text) for n, text in by_n.items()}
     lowered = [_lowered(text) for text in by_n.values()]  # where full names are looked up
     common = {w for text in by_n.values() for w in WORD.findall(text) if w.islower()}
-    asked = text_terms(question)
+    # what the question takes as given: a choice it offers is what the reply must show
+    given = frame(question)
+    asked = text_terms(given)
     evidence: list[tuple[int, str]] = []
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
@@ -253,11 +256,11 @@ def enforce_citations(
         if missing and (trimmed := _unqualified(bare, terms, asked)):
             # every name the trimmed sentence claims is held (`_unqualified` checked it)
             bare, claimed, missing = trimmed, claimed_terms(trimmed, asked), set()
-        scores = {n: support(bare, text, question) for n, text in by_n.items()}
+        scores = {n: support(bare, text, given) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
         n_key += len(claimed)
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
-        names = full_names(bare, question, common)
+        names = full_names(bare, given, common)
         if missing or any(not any(_name_in(pair, text) for text in lowered) for pair in names):
             removed.append(bare)
             continue
@@ -270,7 +273,7 @@ def enforce_citations(
             unsupported.append(bare)
         sentences.append(with_markers(bare, ns))
         bare_sentences.append(bare)
-        evidence.append(_best_sentence(bare, ns, by_n, question))
+        evidence.append(_best_sentence(bare, ns, by_n, given))
         cited.extend(n for n in ns if n not in cited)
     named = key_terms(question)
     n_asked_cited = len(named) - len(missing_terms(named, (terms[n] for n in cited)))

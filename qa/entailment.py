@@ -53,6 +53,17 @@ def not_an_answer(question: str, checked: CheckedAnswer) -> str:
     slot = language.asked_slot(question)
     if slot == "yes/no" or not checked.sentences:
         return ""
+    if slot == "choice":
+        # which alternative, told as what happened ("Lions escaped", not "No, gorillas did
+        # not escape"); or another name of the reply's own ("Neither: tigers escaped")
+        named = key_terms(question)
+        if any(
+            language.names_choice(question, s) or key_terms(s) - named
+            for s in checked.sentences
+            if not language.negated(s)
+        ):
+            return ""
+        return f"{NOT_AN_ANSWER}: it does not say which of the alternatives"
     added = added_words(question, checked)
     if not added:
         return f"{NOT_AN_ANSWER}: it only restates it"
@@ -77,8 +88,6 @@ STATES_SHARE = 0.75  # of the claim's content words a window must hold to state 
 # this share of them too, and so does one that tells the event with another name instead.
 EVENT_SHARE = 0.6
 CONTRAST_SHARE = 0.5  # of all the claim's words, for a window with another name
-# Words of time ("this week") say when, which the as-of date and the articles' dates decide.
-_TIME_WORDS = language.stems("today yesterday week month year day days weeks".split())
 
 
 def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> Claim:
@@ -89,7 +98,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     )
     names = key_terms(question)
     asked = text_terms(question)
-    claim_stems = language.content_stems(question) - _TIME_WORDS
+    claim_stems = language.content_stems(question) - language.TIME_STEMS
     event = claim_stems - language.stems(names)
     scored = []
     for p in passages:

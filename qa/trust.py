@@ -49,13 +49,14 @@ def plan_only(
 ) -> bool:
     """The question asks what came of something (or whether it happened) and every sentence
     of the reply only says what was planned, expected or possible, or stands on a passage
-    sentence that only does ("The meeting was intended to …" retold as "They agreed to …")."""
+    sentence that only does ("The meeting was intended to …" retold as "They agreed to …";
+    not "Rite Aid filed for bankruptcy and plans to close stores" for "Rite Aid filed")."""
     evidence = evidence or [""] * len(sentences)
     return (
         bool(sentences)
         and asks_outcome(question)
         and all(
-            language.plan_only(s) or language.plan_only(e)
+            language.plan_only(s) or (language.plan_only(e) and not language.told_before_plan(s, e))
             for s, e in zip(sentences, evidence, strict=True)
         )
     )

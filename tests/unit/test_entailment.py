@@ -35,6 +35,22 @@ def test_a_reply_that_restates_the_question_is_not_an_answer():
     assert not_an_answer(q, good) == ""
 
 
+def test_a_choice_is_answered_by_the_alternative_the_passages_report():
+    zoo = [_p(1, "Five lions managed a short escape from their enclosure at Taronga Zoo.")]
+    q = "Did lions or gorillas escape from their enclosure?"
+    good = _checked("Lions escaped from their enclosure [1].", zoo, q)
+    assert not_an_answer(q, good) == "" and good.cited == [1] and not good.unsupported
+    # a no to one alternative says nothing of which: the reply has not answered
+    no = _checked("No, gorillas did not escape from their enclosure [1].", zoo, q)
+    assert "which of the alternatives" in not_an_answer(q, no)
+    # the alternative a reply names is its claim, not the question's given: it must be held
+    other = _checked("Gorillas escaped from their enclosure [1].", zoo, q)
+    assert other.unsupported == ["Gorillas escaped from their enclosure."]
+    cup = "Did Argentina face France or Morocco in the final?"
+    assert _checked("Argentina faced Morocco in the final [1].", CUP, cup).removed
+    assert not _checked("Argentina faced France in the final [1].", CUP, cup).removed
+
+
 def test_a_reply_without_the_asked_for_number_is_not_an_answer():
     passages = [_p(1, "Police arrested about 1,000 people during the protests in Tehran.")]
     q = "How many people were arrested during the protests?"

@@ -91,6 +91,9 @@ def test_polarity():
     [
         ("Did Trump and Xi reach a trade deal in Busan?", "yes/no"),
         ("Is Takaichi Japan's prime minister?", "yes/no"),
+        ("Did they reach a deal or not?", "yes/no"),
+        ("Did 100 or more workers strike?", "yes/no"),
+        ("Did Trump meet Xi in Busan or Seoul?", "choice"),
         ("How many people were arrested?", "number"),
         ("What percentage of voters backed the plan?", "number"),
         ("When will Trump meet Xi?", "time"),
@@ -146,3 +149,50 @@ def test_irregular_past_forms_share_their_verbs_stem():
     assert stems(["won"]) == stems(["win"]) == stems(["wins"])
     assert stems(["met", "held", "sold"]) == stems(["meet", "hold", "sell"])
     assert stems(["founded"]) != stems(["found"])  # "found" is "find"; "founded" is not
+
+
+@pytest.mark.parametrize(
+    "question, offered, given",
+    [
+        ("Did lions or gorillas escape from a Sydney zoo?", ("lions", "gorillas"), "escape"),
+        ("Did Rite Aid or Walgreens file for bankruptcy?", ("Rite Aid", "Walgreens"), "file"),
+        ("Did New York City or Chicago agree to pay?", ("New York City", "Chicago"), "agree"),
+        ("Was it worth $360 million or $410 million?", ("$360 million", "$410 million"), "worth"),
+        ("Did he resign or was he fired?", ("resign", "fired"), "was he"),
+        ("Is it red, or blue?", ("red", "blue"), "Is it"),
+    ],
+)
+def test_a_choice_question_offers_two_alternatives(question, offered, given):
+    from index.language import choices, frame
+
+    assert choices(question) == offered
+    assert not yes_no_question(question) and asked_slot(question) == "choice"
+    assert given in frame(question)
+    assert not any(x in frame(question) for x in offered)
+
+
+def test_no_choice_without_alternatives():
+    from index.language import choices, frame
+
+    for q in ("Did they reach a deal or not?", "Is the claim true or false?", "Who won, A or B?"):
+        assert choices(q) is None
+    assert frame("Did Trump meet Xi?") == "Did Trump meet Xi?"
+
+
+def test_a_choice_is_named_by_a_word_the_other_lacks():
+    from index.language import names_choice
+
+    question = "Was she known as a country music singer or a rock singer?"
+    assert names_choice(question, "She was known as a country music singer.")
+    assert not names_choice(question, "She was known as a singer.")
+    assert names_choice("Did lions or gorillas escape?", "Five lions escaped.")
+
+
+def test_an_outcome_told_before_a_plan_is_told():
+    from index.language import told_before_plan
+
+    said = "Rite Aid filed for bankruptcy Sunday and plans to close an untold number of stores."
+    assert told_before_plan("Rite Aid filed for bankruptcy.", said)
+    assert not told_before_plan("Rite Aid closed stores.", said)
+    officials = "Officials say an interim deal could involve partial tariff relief."
+    assert not told_before_plan("An interim deal involved partial tariff relief.", officials)

@@ -78,6 +78,11 @@ def test_outcome_questions_answered_with_plans():
     # a passage sentence that reports the outcome is not a plan for what else it says will come
     won = ["Lula won the runoff and will take office in January."]
     assert not plan_only("Who won the Brazilian election?", ["Lula won the election."], won)
+    # the outcome is told before the sentence turns to a plan
+    filed = ["Rite Aid filed for bankruptcy Sunday and plans to close an untold number of stores."]
+    asked = "Did Rite Aid or Walgreens file for bankruptcy?"
+    assert not plan_only(asked, ["Rite Aid filed for bankruptcy."], filed)
+    assert plan_only(asked, ["Rite Aid closed an untold number of stores."], filed)
 
 
 def _record(i: int, answerable: bool) -> dict:
