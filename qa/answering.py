@@ -249,7 +249,8 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
     if not decision.answer:
         reason = f"{UNDER_THE_LINE} (score {decision.score:.2f})"
         return attempt.refused(reason)
-    return attempt.answer(checked.text, citations, checked.unsupported)
+    text, kept = checked.given()
+    return attempt.answer(text, [c for c in citations if c.n in kept], checked.unsupported)
 
 
 def _yes_no(attempt: Attempt, checked: CheckedAnswer) -> Answer:

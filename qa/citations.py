@@ -210,6 +210,19 @@ class CheckedAnswer:
     asked_in_cited: int = 0  # of them, those the passages the answer cites hold
     # per sentence: the passage and the sentence of it that supports the sentence most
     evidence: list[tuple[int, str]] = field(default_factory=list)
+    marked: list[str] = field(default_factory=list)  # the sentences with their markers
+
+    def given(self) -> tuple[str, list[int]]:
+        """The text and citations to give: without the sentences no passage supports (still
+        listed in `unsupported`) while another sentence is supported. A claim is given with
+        the passage it came from, or not at all."""
+        if not self.unsupported or len(self.unsupported) >= len(self.sentences):
+            return self.text, self.cited
+        kept = [
+            m for m, s in zip(self.marked, self.sentences, strict=True) if s not in self.unsupported
+        ]
+        held = {n for m in kept for n in _markers(m)}
+        return " ".join(kept), [n for n in self.cited if n in held]
 
 
 def _markers(sentence: str) -> list[int]:
@@ -234,8 +247,8 @@ def enforce_citations(
     lowered = [_lowered(text) for text in by_n.values()]  # where full names are looked up
     common = {w for text in by_n.values() for w in WORD.findall(text) if w.islower()}
     # what the question takes as given: a choice it offers is what the reply must show
-    given = frame(question)
-    asked = text_terms(given)
+    premise = frame(question)
+    asked = text_terms(premise)
     evidence: list[tuple[int, str]] = []
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
@@ -256,11 +269,11 @@ def enforce_citations(
         if missing and (trimmed := _unqualified(bare, terms, asked)):
             # every name the trimmed sentence claims is held (`_unqualified` checked it)
             bare, claimed, missing = trimmed, claimed_terms(trimmed, asked), set()
-        scores = {n: support(bare, text, given) for n, text in by_n.items()}
+        scores = {n: support(bare, text, premise) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
         n_key += len(claimed)
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))
-        names = full_names(bare, given, common)
+        names = full_names(bare, premise, common)
         if missing or any(not any(_name_in(pair, text) for text in lowered) for pair in names):
             removed.append(bare)
             continue
@@ -273,7 +286,7 @@ def enforce_citations(
             unsupported.append(bare)
         sentences.append(with_markers(bare, ns))
         bare_sentences.append(bare)
-        evidence.append(_best_sentence(bare, ns, by_n, given))
+        evidence.append(_best_sentence(bare, ns, by_n, premise))
         cited.extend(n for n in ns if n not in cited)
     named = key_terms(question)
     n_asked_cited = len(named) - len(missing_terms(named, (terms[n] for n in cited)))
@@ -288,6 +301,7 @@ def enforce_citations(
         len(named),
         n_asked_cited,
         evidence,
+        sentences,
     )
 
 

@@ -46,6 +46,10 @@ def test_a_choice_is_answered_by_the_alternative_the_passages_report():
     # the alternative a reply names is its claim, not the question's given: it must be held
     other = _checked("Gorillas escaped from their enclosure [1].", zoo, q)
     assert other.unsupported == ["Gorillas escaped from their enclosure."]
+    # and is not given beside the supported one
+    both = _checked("Lions escaped from their enclosure [1]. Gorillas escaped too.", zoo, q)
+    assert both.unsupported == ["Gorillas escaped too."]
+    assert both.given() == ("Lions escaped from their enclosure [1].", [1])
     cup = "Did Argentina face France or Morocco in the final?"
     assert _checked("Argentina faced Morocco in the final [1].", CUP, cup).removed
     assert not _checked("Argentina faced France in the final [1].", CUP, cup).removed
