@@ -213,6 +213,13 @@ OUTCOME = re.compile(
     re.IGNORECASE,
 )
 
+# The same outcomes as verbs of a claim ("Did Carano win her lawsuit?"), in any form.
+OUTCOME_STEMS = stems(
+    """win lose beat defeat agree approve reject vote sign decide rule reach end conclude pass
+    elect result finish complete open close launch land die kill arrest charge convict
+    sentence resign strike seal secure meet hold happen occur release settle""".split()
+)
+
 # A question about what came of something: an outcome, result, reaction or verdict.
 ASKS_OUTCOME = re.compile(
     r"\b(?:outcome|result(?:s|ed)?|conclu(?:de|ded|sion)|end(?:ed)? up|verdict|decided|decision"

@@ -113,7 +113,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     # every window that holds the claim: its names and most of its other words (the
     # event: "the FDA designated Pfizer's RSV vaccine" does not state that it approved it)
     stating = [
-        (share, n, w)
+        (share, n, w, window_stems)
         for share, n, w, terms, window_stems in scored
         if share >= STATES_SHARE
         and _share(event or claim_stems, window_stems) >= EVENT_SHARE
@@ -124,11 +124,25 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     # when no window that holds it affirms it ("won't have to worry about the bankruptcy
     # filing" beside "The company filed for bankruptcy" negates nothing)
     affirming = [
-        (n, w) for share, n, w in stating if share < 1.0 or language.negated(w) == q_negated
+        (n, w) for share, n, w, _ in stating if share < 1.0 or language.negated(w) == q_negated
     ]
     states = bool(stating)
     negated = states and not affirming
-    stated = affirming or [(n, w) for _, n, w in stating]  # the windows the claim stands on
+    stated = affirming or [(n, w) for _, n, w, _ in stating]  # the windows the claim stands on
+    # where no window holds the whole claim, one that holds all but a common word of it, told
+    # as what happened, tells the event of another thing ("Five lions managed a short escape"
+    # for "Did gorillas escape?"); a missing outcome ("Carano sued Disney" for "Did Carano
+    # win her lawsuit?") is a result the articles leave open, not another thing
+    substituted = [
+        (n, w)
+        for share, n, w, window_stems in stating
+        if share < 1.0
+        and not language.plan_only(w)
+        and language.negated(w) == q_negated
+        and not (claim_stems - window_stems) & language.OUTCOME_STEMS
+    ]
+    if any(share == 1.0 for share, *_ in stating):
+        substituted = []
     # windows that tell the claim's frame with another filler: most of it, a name of the
     # claim missing and another in its place; one that reports it happened comes first
     contrasting = [
@@ -154,6 +168,9 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
         # happened, or tells it of another name, is no plan
         planned = [w for _, w in stated] if states else [w for _, w in top[:2]]
         plan = bool(planned) and all(language.plan_beyond(w, question) for w in planned)
+    if verdict == "no" and substituted and not contrasting:
+        contrasting, contrast = substituted, True
+        stated = []  # the no stands on the window of the other thing
     basis = (stated or contrasting or [(0, "")])[0]
     # the reply's own contradiction: a sentence of it (checked against the passages like any
     # other) about the same event with a name the question does not hold ("No, Argentina

@@ -72,6 +72,20 @@ def test_yes_to_a_plan_is_a_plan():
     assert settle(c, 0.01).problem == "plan"
 
 
+def test_a_no_stands_on_the_event_told_of_another_thing_but_not_on_a_missing_outcome():
+    zoo = [_p(1, "Five lions managed a short escape from their enclosure at Sydney's zoo.")]
+    q = "Did gorillas escape from their enclosure at a Sydney zoo?"
+    c = claim(q, _checked("No, gorillas did not escape from their enclosure [1].", zoo, q), zoo)
+    assert c.contrast and c.basis == (1, zoo[0].text)
+    assert settle(c, 0.06).problem == ""
+    assert settle(c, 0.6).problem  # the model does not doubt it: no answer
+    # the lawsuit's outcome is missing, not another thing: the articles leave it open
+    suit = [_p(1, "Actor Gina Carano on Tuesday sued Disney over her lawsuit and her firing.")]
+    q = "Did Gina Carano win her lawsuit against Disney?"
+    c = claim(q, _checked("No, Gina Carano did not win her lawsuit [1].", suit, q), suit)
+    assert not c.contrast and settle(c, 0.06).problem
+
+
 def test_a_no_to_an_outcome_does_not_stand_on_a_condition_with_other_names():
     """The seed article's threat ("if no deal is reached") holds the claim's event with other
     names; it is a condition, not a report that the deal failed."""
