@@ -330,7 +330,7 @@ _REPLY_VERDICT = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 # "Did lions or gorillas escape?": an "or" that offers a choice (not "or not", "or more",
 # "true or false").
 _CHOICE = re.compile(
-    r"(?<=\w)[.'’]?,?\s+or\s+(?!(?:not|no|more|less|fewer|so|else|otherwise|later|earlier"
+    r"(?<=[\w%])[.'’]?,?\s+or\s+(?!(?:not|no|more|less|fewer|so|else|otherwise|later|earlier"
     r"|never|any|anything|something|someone|false|true)\b)(?=[\w$£€])",
     re.IGNORECASE,
 )
@@ -366,8 +366,9 @@ _WORD_SPAN = re.compile(r"[\w$£€%][\w$£€%.'’-]*")
 
 def _choice_spans(question: str) -> list[tuple[int, int]]:
     """Where the alternatives stand: the run of content words before the "or" and the first
-    one after it. A run of names stays a name ("New York City or Chicago agree": Chicago);
-    runs of common words are cut to the shorter one ("lions or gorillas escape": gorillas;
+    one after it. A run of names stays a name ("New York City or Chicago agree": Chicago), no
+    longer after the "or" than before it or two words; runs of common words are cut to the
+    shorter one ("lions or gorillas escape": gorillas;
     "worth $360 million or $410 million": $360 million)."""
     if not _polar(question) or not (m := _CHOICE.search(question)):
         return []
@@ -395,6 +396,8 @@ def _choice_spans(question: str) -> list[tuple[int, int]]:
     if not (_kind(before) and _kind(after)):
         n = min(len(before), len(after))
         before, after = before[-n:], after[:n]
+    else:  # "Sanae Takaichi or Shigeru Ishiba Japan's new prime minister": two words of names
+        after = after[: max(len(before), 2)]
     return [
         (before[0].start(), before[-1].end()),
         (m.end() + after[0].start(), m.end() + after[-1].end()),

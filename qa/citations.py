@@ -288,7 +288,7 @@ def enforce_citations(
         bare_sentences.append(bare)
         evidence.append(_best_sentence(bare, ns, by_n, premise))
         cited.extend(n for n in ns if n not in cited)
-    named = key_terms(question)
+    named = key_terms(premise)  # a choice's alternatives are not all to be found
     n_asked_cited = len(named) - len(missing_terms(named, (terms[n] for n in cited)))
     return CheckedAnswer(
         " ".join(sentences),

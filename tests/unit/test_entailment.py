@@ -52,7 +52,10 @@ def test_a_choice_is_answered_by_the_alternative_the_passages_report():
     assert both.given() == ("Lions escaped from their enclosure [1].", [1])
     cup = "Did Argentina face France or Morocco in the final?"
     assert _checked("Argentina faced Morocco in the final [1].", CUP, cup).removed
-    assert not _checked("Argentina faced France in the final [1].", CUP, cup).removed
+    france = _checked("Argentina faced France in the final [1].", CUP, cup)
+    assert not france.removed
+    # the alternative not chosen is no name of the question the passages should hold
+    assert france.asked_terms == france.asked_in_cited == 1  # Argentina
 
 
 def test_a_reply_without_the_asked_for_number_is_not_an_answer():

@@ -160,6 +160,12 @@ def test_irregular_past_forms_share_their_verbs_stem():
         ("Was it worth $360 million or $410 million?", ("$360 million", "$410 million"), "worth"),
         ("Did he resign or was he fired?", ("resign", "fired"), "was he"),
         ("Is it red, or blue?", ("red", "blue"), "Is it"),
+        ("Did Trump threaten tariffs of 100% or 155%?", ("100%", "155%"), "tariffs of"),
+        (
+            "Is Sanae Takaichi or Shigeru Ishiba Japan's leader?",
+            ("Sanae Takaichi", "Shigeru Ishiba"),
+            "Japan's",
+        ),
     ],
 )
 def test_a_choice_question_offers_two_alternatives(question, offered, given):
