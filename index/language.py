@@ -366,17 +366,21 @@ _WORD_SPAN = re.compile(r"[\w$£€%][\w$£€%.'’-]*")
 
 def _choice_spans(question: str) -> list[tuple[int, int]]:
     """Where the alternatives stand: the run of content words before the "or" and the first
-    one after it. A run of names stays a name ("New York City or Chicago agree": Chicago), no
-    longer after the "or" than before it or two words; runs of common words are cut to the
-    shorter one ("lions or gorillas escape": gorillas;
-    "worth $360 million or $410 million": $360 million)."""
+    one after it. A run of names stays a name ("New York City or Chicago agree": Chicago), up
+    to a possessive that starts another; runs of common words are cut to the shorter one
+    ("lions or gorillas escape": gorillas; "worth $360 million or $410 million": $360
+    million)."""
     if not _polar(question) or not (m := _CHOICE.search(question)):
         return []
 
-    def run(found: list[re.Match]) -> list[re.Match]:
+    def run(found: list[re.Match], text_of: str) -> list[re.Match]:
         out: list[re.Match] = []
         for w in found:
             text = w.group(0).rstrip(".'’")
+            if out:  # a comma or other mark between two words ends the alternative
+                a, b = sorted((out[-1], w), key=lambda x: x.start())
+                if text_of[a.end() : b.start()].strip(" &"):
+                    break
             if text.lower() in CLAIM_STOPWORDS:
                 if out:
                     break
@@ -389,15 +393,17 @@ def _choice_spans(question: str) -> list[tuple[int, int]]:
     words_before = list(_WORD_SPAN.finditer(question[: m.start() + 1]))[::-1]
     if not words_before or _stop(words_before[0]):  # "Is it or …"
         return []
-    before = run(words_before)[::-1]
-    after = run(list(_WORD_SPAN.finditer(question[m.end() :])))
+    before = run(words_before, question)[::-1]
+    after = run(list(_WORD_SPAN.finditer(question[m.end() :])), question[m.end() :])
     if not before or not after:
         return []
     if not (_kind(before) and _kind(after)):
         n = min(len(before), len(after))
         before, after = before[-n:], after[:n]
-    else:  # "Sanae Takaichi or Shigeru Ishiba Japan's new prime minister": two words of names
-        after = after[: max(len(before), 2)]
+    else:  # "Sanae Takaichi or Shigeru Ishiba Japan's new prime minister": a possessive
+        # after a name starts another
+        owner = [i for i, w in enumerate(after) if i and w.group(0).endswith(("'s", "’s"))]
+        after = after[: owner[0]] if owner else after
     return [
         (before[0].start(), before[-1].end()),
         (m.end() + after[0].start(), m.end() + after[-1].end()),
@@ -430,6 +436,22 @@ def names_choice(question: str, sentence: str) -> bool:
         return False
     left, right = (stems(words(x)) for x in offered)
     return bool(((left - right) | (right - left)) & stems(words(sentence)))
+
+
+def chosen(question: str, sentence: str) -> str | None:
+    """The question asked of the one alternative a sentence names: "Did Canada pass the
+    bill?" for "Did Canada or New Zealand pass the bill?" and "Canada passed it"; None when
+    the question offers no choice or the sentence names both or neither."""
+    spans = _choice_spans(question)
+    if not spans:
+        return None
+    (a, b), (c, d) = spans
+    left, right = stems(words(question[a:b])), stems(words(question[c:d]))
+    said = stems(words(sentence))
+    picks = [side for side, own in enumerate((left - right, right - left)) if own & said]
+    if len(picks) != 1:
+        return None
+    return question[:b] + question[d:] if picks[0] == 0 else question[:a] + question[c:]
 
 
 def yes_no_question(question: str) -> bool:

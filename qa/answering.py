@@ -15,7 +15,7 @@ from index import language
 
 from .citations import CheckedAnswer, enforce_citations, evidence_text, with_markers
 from .dates import long_date, time_sensitive
-from .entailment import NOT_AN_ANSWER, claim, not_an_answer, settle
+from .entailment import NOT_AN_ANSWER, claim, not_an_answer, settle, unstated_choice
 from .errors import QuestionError
 from .evidence import EvidenceSelector
 from .llm import count_tokens, pieces, prime, reply, yes_probability
@@ -235,7 +235,10 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
         return _yes_no(attempt, checked)
     by_n = {p.n: p for p in attempt.passages}
     citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
-    if problem := not_an_answer(attempt.question, checked):
+    problem = not_an_answer(attempt.question, checked) or unstated_choice(
+        attempt.question, checked, attempt.passages
+    )
+    if problem:
         return attempt.refused(problem)
     if attempt.signals["plan_only"]:
         # in the articles' words: a reply may retell a plan as what happened

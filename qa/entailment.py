@@ -73,6 +73,27 @@ def not_an_answer(question: str, checked: CheckedAnswer) -> str:
     return ""
 
 
+def unstated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> str:
+    """Why the alternative a reply names does not answer a question that offers a choice
+    ("" when it may): no passage sentence, nor two adjacent ones, holds it together with
+    any other word of the question ("Canada passed a landmark anti-smoking bill" cited to a
+    passage that names Canada only apart from the bill)."""
+    given = language.content_stems(language.frame(question)) - language.TIME_STEMS
+    alternatives = [
+        language.content_stems(asked) - given
+        for s in checked.sentences
+        if not language.negated(s) and (asked := language.chosen(question, s))
+    ]
+    if not alternatives:
+        return ""
+    for p in passages:
+        for window in _windows(p.text, given):
+            held = language.content_stems(window)
+            if any(alt & held and given & held for alt in alternatives):
+                return ""
+    return f"{NOT_AN_ANSWER}: no passage sentence tells the alternative it names"
+
+
 def _added_tokens(question: str, checked: CheckedAnswer) -> list[str]:
     """The reply's words (in their own case) that the question does not hold."""
     asked = {w.lower() for w in language.WORD.findall(question)}
@@ -253,4 +274,13 @@ def settle(c: Claim, p_yes: float) -> Settled:
     return Settled("", margin)
 
 
-__all__ = ["Claim", "NOT_AN_ANSWER", "Settled", "added_words", "claim", "not_an_answer", "settle"]
+__all__ = [
+    "Claim",
+    "NOT_AN_ANSWER",
+    "Settled",
+    "added_words",
+    "claim",
+    "not_an_answer",
+    "settle",
+    "unstated_choice",
+]

@@ -58,6 +58,21 @@ def test_a_choice_is_answered_by_the_alternative_the_passages_report():
     assert france.asked_terms == france.asked_in_cited == 1  # Argentina
 
 
+def test_the_alternative_a_reply_names_is_told_with_the_question_in_a_passage():
+    from qa.entailment import unstated_choice
+
+    bill = [
+        _p(1, "New Zealand passed a landmark anti-smoking bill. Canada's tax rose in May."),
+    ]
+    q = "Did Canada or New Zealand pass a landmark anti-smoking bill this week?"
+    wrong = _checked("Canada passed a landmark anti-smoking bill this week [1].", bill, q)
+    assert not wrong.removed and not wrong.unsupported  # its words are all in the passage
+    assert "tells the alternative" in unstated_choice(q, wrong, bill)
+    right = _checked("New Zealand passed a landmark anti-smoking bill [1].", bill, q)
+    assert unstated_choice(q, right, bill) == ""
+    assert unstated_choice("Which country passed it?", right, bill) == ""
+
+
 def test_a_reply_without_the_asked_for_number_is_not_an_answer():
     passages = [_p(1, "Police arrested about 1,000 people during the protests in Tehran.")]
     q = "How many people were arrested during the protests?"

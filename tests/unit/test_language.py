@@ -166,6 +166,16 @@ def test_irregular_past_forms_share_their_verbs_stem():
             ("Sanae Takaichi", "Shigeru Ishiba"),
             "Japan's",
         ),
+        (
+            "Did the Astros beat the Phillies or the New York Yankees?",
+            ("Phillies", "New York Yankees"),
+            "Astros",
+        ),
+        (
+            "Will it cost $550 billion or $750 billion, officials say?",
+            ("$550 billion", "$750 billion"),
+            "officials",
+        ),
     ],
 )
 def test_a_choice_question_offers_two_alternatives(question, offered, given):
