@@ -50,13 +50,15 @@ def plan_only(
     """The question asks what came of something (or whether it happened) and every sentence
     of the reply only says what was planned, expected or possible, or stands on a passage
     sentence that only does ("The meeting was intended to …" retold as "They agreed to …";
-    not "Rite Aid filed for bankruptcy and plans to close stores" for "Rite Aid filed")."""
+    not "Rite Aid filed for bankruptcy and plans to close stores" for "Rite Aid filed"). A
+    plan the question itself asks of is no plan only ("Did Pfizer say it will seek …?")."""
     evidence = evidence or [""] * len(sentences)
     return (
         bool(sentences)
         and asks_outcome(question)
         and all(
-            language.plan_only(s) or (language.plan_only(e) and not language.told_before_plan(s, e))
+            language.plan_beyond(s, question)
+            or (language.plan_beyond(e, question) and not language.told_before_plan(s, e))
             for s, e in zip(sentences, evidence, strict=True)
         )
     )

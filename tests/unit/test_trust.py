@@ -83,6 +83,11 @@ def test_outcome_questions_answered_with_plans():
     asked = "Did Rite Aid or Walgreens file for bankruptcy?"
     assert not plan_only(asked, ["Rite Aid filed for bankruptcy."], filed)
     assert plan_only(asked, ["Rite Aid closed an untold number of stores."], filed)
+    # a question that asks of the plan itself is answered by it
+    said = ["Pfizer will seek approval for its RSV vaccine by the end of the year."]
+    asked = "Did Moderna or Pfizer say it will soon seek approval for an RSV vaccine?"
+    assert not plan_only(asked, ["Pfizer said it will soon seek approval."], said)
+    assert plan_only("Did Pfizer win approval for its RSV vaccine?", ["Pfizer won it."], said)
 
 
 def _record(i: int, answerable: bool) -> dict:
