@@ -381,7 +381,7 @@ def _choice_spans(question: str) -> list[tuple[int, int]]:
                 a, b = sorted((out[-1], w), key=lambda x: x.start())
                 if text_of[a.end() : b.start()].strip(" &"):
                     break
-            if text.lower() in CLAIM_STOPWORDS:
+            if _stop(w):
                 if out:
                     break
                 continue  # "or was he fired": the alternative starts at its first content word
@@ -431,27 +431,29 @@ def names_choice(question: str, sentence: str) -> bool:
     """Whether a sentence names one of the alternatives the question offers, by a word the
     other lacks ("Five lions escaped" for "Did lions or gorillas escape?"; "a country
     singer" for "a country singer or a rock singer")."""
-    offered = choices(question)
-    if not offered:
-        return False
-    left, right = (stems(words(x)) for x in offered)
-    return bool(((left - right) | (right - left)) & stems(words(sentence)))
+    return bool(_picks(question, sentence))
 
 
 def chosen(question: str, sentence: str) -> str | None:
     """The question asked of the one alternative a sentence names: "Did Canada pass the
     bill?" for "Did Canada or New Zealand pass the bill?" and "Canada passed it"; None when
     the question offers no choice or the sentence names both or neither."""
-    spans = _choice_spans(question)
-    if not spans:
-        return None
-    (a, b), (c, d) = spans
-    left, right = stems(words(question[a:b])), stems(words(question[c:d]))
-    said = stems(words(sentence))
-    picks = [side for side, own in enumerate((left - right, right - left)) if own & said]
+    picks = _picks(question, sentence)
     if len(picks) != 1:
         return None
+    (a, b), (c, d) = _choice_spans(question)
     return question[:b] + question[d:] if picks[0] == 0 else question[:a] + question[c:]
+
+
+def _picks(question: str, sentence: str) -> list[int]:
+    """Which alternatives (0: the one before the "or", 1: after it) a sentence names by a
+    word the other lacks; [] when the question offers none."""
+    spans = _choice_spans(question)
+    if not spans:
+        return []
+    left, right = (stems(words(question[x:y])) for x, y in spans)
+    said = stems(words(sentence))
+    return [side for side, own in enumerate((left - right, right - left)) if own & said]
 
 
 def yes_no_question(question: str) -> bool:
