@@ -39,12 +39,14 @@ class Claim:
 
 
 def added_words(question: str, checked: CheckedAnswer) -> set[str]:
-    """Content words and names of the reply that the question does not have."""
+    """Content words and names of the reply that the question does not have, in any form
+    ("filed" adds nothing to "Why did Walgreens file for bankruptcy?")."""
     asked = content_words(question)
+    asked_stems = language.stems(language.words(question))
     said: set[str] = set()
     for sentence in checked.sentences:
         said |= content_words(sentence)
-    return {w for w in said - asked if w not in _FILLER}
+    return {w for w in said - asked if w not in _FILLER and not language.stems([w]) <= asked_stems}
 
 
 def not_an_answer(question: str, checked: CheckedAnswer) -> str:
@@ -97,9 +99,14 @@ def unstated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Pa
 def _added_tokens(question: str, checked: CheckedAnswer) -> list[str]:
     """The reply's words (in their own case) that the question does not hold."""
     asked = {w.lower() for w in language.WORD.findall(question)}
+    asked_stems = language.stems(asked)
     out = []
     for sentence in checked.sentences:
-        out += [w for w in language.WORD.findall(sentence) if w.lower() not in asked]
+        out += [
+            w
+            for w in language.WORD.findall(sentence)
+            if w.lower() not in asked and not language.stems([w]) <= asked_stems
+        ]
     return out
 
 

@@ -33,6 +33,15 @@ def test_a_reply_that_restates_the_question_is_not_an_answer():
     assert "restates" in not_an_answer(q, bad)
     good = _checked("Joann is closing all its stores [1].", RETAIL, q)
     assert not_an_answer(q, good) == ""
+    # another form of the question's own words adds nothing either
+    chains = [_p(1, "Rite Aid filed for bankruptcy, as Walgreens and CVS close stores.")]
+    why = "Why did Walgreens file for bankruptcy?"
+    assert "restates" in not_an_answer(
+        why, _checked("Walgreens filed for bankruptcy [1].", chains, why)
+    )
+    when = "When did Rite Aid file for bankruptcy?"
+    filed = _checked("Rite Aid filed as Walgreens and CVS close stores [1].", chains, when)
+    assert "gives no time" in not_an_answer(when, filed)
 
 
 def test_a_choice_is_answered_by_the_alternative_the_passages_report():
