@@ -15,10 +15,14 @@ from index import language
 from .citations import CheckedAnswer, content_words, key_terms, missing_terms, text_terms
 from .types import Passage
 
-# Words a reply may add to a restated question without saying anything new.
+# Words a reply may add to a restated question without saying anything new: the telling,
+# and modifiers that name nothing ("KFC rolled out a new menu item" for "Which menu item
+# did KFC roll out?").
 _FILLER = frozenset(
     "yes no not answer question passage passages article articles report reported according "
-    "announced announce stated state mentioned mention indicate indicated".split()
+    "announced announce stated state mentioned mention indicate indicated "
+    "new newly recent recently latest current currently certain particular specific "
+    "various".split()
 )
 NOT_AN_ANSWER = "the reply does not answer the question"
 

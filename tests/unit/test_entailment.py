@@ -33,6 +33,13 @@ def test_a_reply_that_restates_the_question_is_not_an_answer():
     assert "restates" in not_an_answer(q, bad)
     good = _checked("Joann is closing all its stores [1].", RETAIL, q)
     assert not_an_answer(q, good) == ""
+    # nor does a modifier that names nothing
+    menu = [_p(1, "KFC rolled out a new menu item, chicken nuggets, to attract young diners.")]
+    item = "Which menu item did KFC roll out?"
+    assert "restates" in not_an_answer(
+        item, _checked("KFC rolled out a new menu item [1].", menu, item)
+    )
+    assert not_an_answer(item, _checked("KFC rolled out chicken nuggets [1].", menu, item)) == ""
     # another form of the question's own words adds nothing either
     chains = [_p(1, "Rite Aid filed for bankruptcy, as Walgreens and CVS close stores.")]
     why = "Why did Walgreens file for bankruptcy?"
