@@ -302,6 +302,32 @@ def negated(sentence: str) -> bool:
     return bool(NEGATION.search(sentence))
 
 
+# Words whose pair says the opposite of them: "Harris tested negative" does not tell "Did
+# Harris test positive?". Only unambiguous pairs ("close" is also "near").
+OPPOSITES = tuple(
+    (a, b)
+    for x, y in (
+        ("positive", "negative"),
+        ("win", "lose"),
+        ("gain", "lose"),
+        ("rise", "fall"),
+        ("increase", "decrease"),
+        ("approve", "reject"),
+        ("acquit", "convict"),
+    )
+    for a, b in [(*stems([x]), *stems([y]))]
+)
+
+
+def opposes(held: set[str], asked: set[str]) -> bool:
+    """Whether a text (`held`: its content stems) holds the opposite of an asked word in its
+    place: the opposite without the word itself."""
+    return any(
+        (a in asked and b in held and a not in held) or (b in asked and a in held and b not in held)
+        for a, b in OPPOSITES
+    )
+
+
 # Words that stand before a name without being part of it ("President Joe Biden").
 TITLES = frozenset(
     """mr mrs ms miss dr sir dame lord lady president vice prime minister secretary chancellor

@@ -63,10 +63,11 @@ def not_an_answer(question: str, checked: CheckedAnswer) -> str:
         # which alternative, told as what happened ("Lions escaped", not "No, gorillas did
         # not escape"); or another name of the reply's own ("Neither: tigers escaped")
         named = key_terms(question)
+        given = language.content_stems(language.frame(question))
         if any(
             language.names_choice(question, s) or key_terms(s) - named
             for s in checked.sentences
-            if not language.negated(s)
+            if not language.negated(s) and not language.opposes(language.content_stems(s), given)
         ):
             return ""
         return f"{NOT_AN_ANSWER}: it does not say which of the alternatives"
@@ -84,18 +85,25 @@ def unstated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Pa
     ("" when it may): no passage sentence, nor two adjacent ones, holds it together with
     any other word of the question ("Canada passed a landmark anti-smoking bill" cited to a
     passage that names Canada only apart from the bill)."""
-    given = language.content_stems(language.frame(question)) - language.TIME_STEMS
-    alternatives = [
-        language.content_stems(asked) - given
+    framed = language.content_stems(language.frame(question))
+    given = framed - language.TIME_STEMS
+    alternatives = [  # the alternative's own words: not the question's "this week"
+        language.content_stems(asked) - framed
         for s in checked.sentences
         if not language.negated(s) and (asked := language.chosen(question, s))
     ]
     if not alternatives:
         return ""
     for p in passages:
-        for window in _windows(p.text, given):
-            held = language.content_stems(window)
-            if any(alt & held and given & held for alt in alternatives):
+        parts = [language.content_stems(s) for s in language.sentences(p.text)]
+        for i, held in enumerate(parts):
+            # the alternative's sentence with a word of the question, in it or in the
+            # sentence after it; neither telling the opposite of the question ("Harris …
+            # tested negative" for "Did Harris or Biden test positive?")
+            if not any(alt & held for alt in alternatives) or language.opposes(held, given):
+                continue
+            after = parts[i + 1] if i + 1 < len(parts) else set()
+            if given & held or (given & after and not language.opposes(after, given)):
                 return ""
     return f"{NOT_AN_ANSWER}: no passage sentence tells the alternative it names"
 

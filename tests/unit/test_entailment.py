@@ -89,6 +89,27 @@ def test_the_alternative_a_reply_names_is_told_with_the_question_in_a_passage():
     assert unstated_choice("Which country passed it?", right, bill) == ""
 
 
+def test_the_alternative_told_with_the_opposite_of_the_question_is_not_the_answer():
+    from qa.entailment import unstated_choice
+
+    covid = [
+        _p(
+            1,
+            "Vice President Kamala Harris tested negative on Thursday. Biden tested positive. "
+            "An aide also tested positive earlier this week.",
+        )
+    ]
+    q = "Did Kamala Harris or Joe Biden test positive for Covid-19 this week?"
+    # every word of it is in the passage, and Harris stands with "tested"
+    wrong = _checked("Kamala Harris tested positive for Covid-19 this week [1].", covid, q)
+    assert "tells the alternative" in unstated_choice(q, wrong, covid)
+    right = _checked("Joe Biden tested positive for Covid-19 this week [1].", covid, q)
+    assert unstated_choice(q, right, covid) == "" and not_an_answer(q, right) == ""
+    # a reply that tells the other alternative's opposite has not said which
+    other = _checked("Kamala Harris tested negative on Thursday [1].", covid, q)
+    assert "which of the alternatives" in not_an_answer(q, other)
+
+
 def test_a_reply_without_the_asked_for_number_is_not_an_answer():
     passages = [_p(1, "Police arrested about 1,000 people during the protests in Tehran.")]
     q = "How many people were arrested during the protests?"

@@ -212,3 +212,14 @@ def test_an_outcome_told_before_a_plan_is_told():
     assert not told_before_plan("Rite Aid closed stores.", said)
     officials = "Officials say an interim deal could involve partial tariff relief."
     assert not told_before_plan("An interim deal involved partial tariff relief.", officials)
+
+
+def test_a_text_opposes_the_question_with_the_opposite_word_in_its_place():
+    asked = language.content_stems("Did Harris test positive?")
+    assert language.opposes(language.content_stems("Harris tested negative."), asked)
+    # the word itself beside its opposite, or no pair at all, is no opposition
+    both = language.content_stems("Harris tested negative; Biden tested positive.")
+    assert not language.opposes(both, asked)
+    assert not language.opposes(language.content_stems("Harris was tested."), asked)
+    won = language.content_stems("Did Argentina win the final?")
+    assert language.opposes(language.content_stems("Argentina lost the final."), won)
