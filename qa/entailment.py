@@ -50,7 +50,12 @@ def added_words(question: str, checked: CheckedAnswer) -> set[str]:
     said: set[str] = set()
     for sentence in checked.sentences:
         said |= content_words(sentence)
-    return {w for w in said - asked if w not in _FILLER and not language.stems([w]) <= asked_stems}
+    return {w for w in said - asked if w not in _FILLER and not _asked(w, asked_stems)}
+
+
+def _asked(word: str, asked_stems: set[str]) -> bool:
+    """Whether a word is one of the question's (`asked_stems`), in any form."""
+    return language.stems([word]) <= asked_stems
 
 
 def not_an_answer(question: str, checked: CheckedAnswer) -> str:
@@ -110,15 +115,10 @@ def unstated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Pa
 
 def _added_tokens(question: str, checked: CheckedAnswer) -> list[str]:
     """The reply's words (in their own case) that the question does not hold."""
-    asked = {w.lower() for w in language.WORD.findall(question)}
-    asked_stems = language.stems(asked)
+    asked_stems = language.stems(language.words(question))
     out = []
     for sentence in checked.sentences:
-        out += [
-            w
-            for w in language.WORD.findall(sentence)
-            if w.lower() not in asked and not language.stems([w]) <= asked_stems
-        ]
+        out += [w for w in language.WORD.findall(sentence) if not _asked(w, asked_stems)]
     return out
 
 
