@@ -12,13 +12,18 @@ import base64
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from . import language
 from .types import StoredArticle, normalise_text
+
+# datasketch is imported where it is used: its LSH imports scipy (0.4 s on two cores), which
+# a command that writes no article (a server's start on its index, `newsdesk ask`) never needs
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 SHINGLE_WORDS = 5  # a shingle: this many words in a row
 NUM_PERM = 128  # MinHash permutations (the signature kept with each article)
@@ -61,6 +66,8 @@ def shingles(text: str) -> set[str]:
 
 
 def signature(found: set[str]) -> LeanMinHash:
+    from datasketch import LeanMinHash, MinHash
+
     m = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
     m.update_batch([s.encode("utf-8") for s in found])
     return LeanMinHash(m)
@@ -73,6 +80,8 @@ def encode(sig: LeanMinHash) -> str:
 
 def decode(text: str) -> LeanMinHash | None:
     """A kept signature; None when it is not one of this release's."""
+    from datasketch import LeanMinHash
+
     try:
         values = np.frombuffer(base64.b64decode(text, validate=True), dtype="<u4")
     except ValueError:
@@ -147,6 +156,8 @@ class StoryIndex:
     `text_of(article_id)` gives a stored article's text, for the exact check of a candidate."""
 
     def __init__(self, text_of) -> None:
+        from datasketch import MinHashLSH
+
         self._text_of = text_of
         self._lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
         self._known: dict[str, Known] = {}
@@ -160,6 +171,8 @@ class StoryIndex:
     def load(self, records: Iterable[tuple[str, Mapping]]) -> int:
         """Every stored article with a signature (article id, record metadata); returns how
         many had none (written before stories: they are placed when next added)."""
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
         self._known.clear()
         self._signatures.clear()

@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 from starlette.middleware import Middleware
 
 from index.errors import ReadError
@@ -27,6 +26,7 @@ from .app_sources import Sources, sources_tab, watch_in_background
 from .app_watched import CSS as WATCHED_CSS
 from .app_watched import Watched, watched_tab
 from .container import Container
+from .gradio_lean import gradio as gr
 from .openai_api import ChatCompletions, OpenAIRoutes
 from .ops import Metrics, OpsRoutes, health
 from .render import (

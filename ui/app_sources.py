@@ -6,12 +6,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-import gradio as gr
-
 from index.errors import IndexingError
 from index.watch import CheckReport
 
 from .app_watched import refresh_after
+from .gradio_lean import gradio as gr
 
 if TYPE_CHECKING:
     from .app import ChatService

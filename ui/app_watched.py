@@ -7,12 +7,12 @@ import html
 import logging
 from typing import TYPE_CHECKING, Any
 
-import gradio as gr
-
 from index.errors import IndexingError
 from qa.dates import long_date
 from qa.errors import QAError
 from qa.watched import WatchedQuestion
+
+from .gradio_lean import gradio as gr
 
 if TYPE_CHECKING:
     from .app import ChatService

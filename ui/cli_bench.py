@@ -13,7 +13,6 @@ import click
 from index.readers import read_file
 from index.types import Article
 
-from .bench import Bench, real_llm
 from .container import Container
 from .samples import EXAMPLE_QUESTIONS, sample_files
 
@@ -87,6 +86,8 @@ def _load(corpus: Path | None, questions: Path | None, n_articles: int, n_questi
 @click.pass_context
 def bench(ctx, json_out: Path | None, quick: bool, corpus, questions, only, clients, against):
     """Measure speed next to the raw parts and a plain LlamaIndex pipeline."""
+    from .bench import Bench, real_llm  # here: its imports (datasketch, scipy) slow every command
+
     state = ctx.find_root().obj
     factory = state.get("factory") or Container
     base = factory(state["settings"])
