@@ -190,6 +190,7 @@ def _print(r: dict[str, Any]) -> None:
             click.echo(_row(name, s[key], theirs, ratio, unit=unit))
 
         vs("server ready (first page)", "ready_s", "s")
+        vs("server ready to answer", "answerable_s", "s (page and model)")
         vs("server first answer", "first_answer_s", "s (from start)")
         vs("server first question", "first_question_ms", "ms")
         vs("server same question again", "warm_latency_ms", "ms")
