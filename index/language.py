@@ -328,6 +328,18 @@ def opposes(held: set[str], asked: set[str]) -> bool:
     )
 
 
+def as_asked(held: set[str], asked: set[str]) -> set[str]:
+    """`held` with the opposite of an asked word, where it stands without the word, read as
+    the word: what a text tells once its opposite is turned back ("Argentina lost the final"
+    holds "Did Argentina win the final?"'s words, negated)."""
+    turned = set(held)
+    for a, b in OPPOSITES:
+        for word, opposite in ((a, b), (b, a)):
+            if word in asked and opposite in held and word not in held:
+                turned.add(word)
+    return turned
+
+
 # Words that stand before a name without being part of it ("President Joe Biden").
 TITLES = frozenset(
     """mr mrs ms miss dr sir dame lord lady president vice prime minister secretary chancellor

@@ -155,9 +155,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     stating = [
         (share, n, w, window_stems)
         for share, n, w, terms, window_stems in scored
-        if share >= STATES_SHARE
-        and _share(event or claim_stems, window_stems) >= EVENT_SHARE
-        and not missing_terms(names, [terms])
+        if _holds(claim_stems, event, names, window_stems, terms)
     ]
     q_negated = language.negated(question)
     # a window negates the claim only where it holds the whole claim; the claim is negated
@@ -166,9 +164,21 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     affirming = [
         (n, w) for share, n, w, _ in stating if share < 1.0 or language.negated(w) == q_negated
     ]
-    states = bool(stating)
+    # where none holds it, one that holds it with the opposite of its word in the word's place
+    # negates it ("Argentina lost the final" for "Did Argentina win the final?")
+    opposing = [
+        (n, w)
+        for _, n, w, terms, window_stems in scored
+        if not stating
+        and not q_negated
+        and not language.negated(w)
+        and language.opposes(window_stems, claim_stems)
+        and _holds(claim_stems, event, names, language.as_asked(window_stems, claim_stems), terms)
+    ]
+    states = bool(stating or opposing)
     negated = states and not affirming
-    stated = affirming or [(n, w) for _, n, w, _ in stating]  # the windows the claim stands on
+    # the windows the claim stands on
+    stated = affirming or [(n, w) for _, n, w, _ in stating] or opposing
     # where no window holds the whole claim, one that holds all but a common word of it, told
     # as what happened, tells the event of another thing ("Five lions managed a short escape"
     # for "Did gorillas escape?"); a missing outcome ("Carano sued Disney" for "Did Carano
@@ -217,6 +227,18 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     # won the final"); a bare fact beside the claim is no evidence against it
     fact = any(_contradicts(_CLAIM_WORDS.sub("", s), asked, event) for s in checked.sentences)
     return Claim(verdict, top, states, negated, contrast, plan, fact, basis)
+
+
+def _holds(
+    claim_stems: set[str], event: set[str], names: set[str], held: set[str], terms: set[str]
+) -> bool:
+    """Whether a window (`held`: its content stems, `terms`: its names) holds the claim: its
+    names, most of its words and most of its event."""
+    return (
+        _share(claim_stems, held) >= STATES_SHARE
+        and _share(event or claim_stems, held) >= EVENT_SHARE
+        and not missing_terms(names, [terms])
+    )
 
 
 def _share(wanted: set[str], held: set[str]) -> float:

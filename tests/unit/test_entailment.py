@@ -191,6 +191,26 @@ def test_no_stands_on_a_negation_of_the_whole_claim():
     assert c.states and c.negated and settle(c, 0.1).problem == ""
 
 
+def test_no_stands_on_the_claim_told_with_the_opposite_of_its_word():
+    passages = [_p(1, "Argentina lost the World Cup final to France on Sunday.")]
+    q = "Did Argentina win the World Cup final?"
+    no = claim(
+        q, _checked("No, Argentina did not win the World Cup final [1].", passages, q), passages
+    )
+    assert no.states and no.negated and no.basis == (1, passages[0].text)
+    assert settle(no, 0.1).problem == ""
+    yes = claim(q, _checked("Yes, Argentina won the World Cup final [1].", passages, q), passages)
+    assert settle(yes, 0.95).problem == "no passage sentence states the claim"
+    # the word beside its opposite, or the opposite negated, is no opposite
+    for text in (
+        "Argentina lost the semifinal in 2018 and won the World Cup final on Sunday.",
+        "Argentina did not lose the World Cup final on Sunday.",
+    ):
+        held = [_p(1, text)]
+        c = claim(q, _checked("No, Argentina did not win the World Cup final [1].", held, q), held)
+        assert not c.negated and settle(c, 0.1).problem != ""
+
+
 def test_a_sentence_with_another_name_contradicts_the_claim():
     passages = [_p(1, "New York has agreed to pay $26 million to two men wrongly convicted.")]
     q = "Did Chicago agree to pay $26 million to two men wrongly convicted?"
