@@ -149,6 +149,12 @@ class Placement:
     keep_out: tuple[str, ...] = ()  # earlier copies of the template
 
 
+def _empty_lsh():
+    from datasketch import MinHashLSH
+
+    return MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+
+
 class StoryIndex:
     """The LSH index of every article's signature, in memory, built from the records the
     store keeps (`load`), and told of each article written (`added`).
@@ -156,10 +162,8 @@ class StoryIndex:
     `text_of(article_id)` gives a stored article's text, for the exact check of a candidate."""
 
     def __init__(self, text_of) -> None:
-        from datasketch import MinHashLSH
-
         self._text_of = text_of
-        self._lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+        self._lsh = _empty_lsh()
         self._known: dict[str, Known] = {}
         self._signatures: dict[str, LeanMinHash] = {}
         # placed, not yet written: their shingles, and what the index held of them before
@@ -171,9 +175,7 @@ class StoryIndex:
     def load(self, records: Iterable[tuple[str, Mapping]]) -> int:
         """Every stored article with a signature (article id, record metadata); returns how
         many had none (written before stories: they are placed when next added)."""
-        from datasketch import MinHashLSH
-
-        self._lsh = MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
+        self._lsh = _empty_lsh()
         self._known.clear()
         self._signatures.clear()
         self._pending.clear()

@@ -166,13 +166,12 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
     ]
     # where none holds it, one that holds it with the opposite of its word in the word's place
     # negates it ("Argentina lost the final" for "Did Argentina win the final?")
+    plain = not stating and not q_negated  # no window holds the claim; a plain question
     opposing = [
         (n, w)
-        for _, n, w, terms, window_stems in scored
-        if not stating
-        and not q_negated
+        for _, n, w, terms, window_stems in (scored if plain else [])
+        if language.opposes(window_stems, claim_stems)
         and not language.negated(w)
-        and language.opposes(window_stems, claim_stems)
         and _holds(claim_stems, event, names, language.as_asked(window_stems, claim_stems), terms)
     ]
     states = bool(stating or opposing)
