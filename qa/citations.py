@@ -282,6 +282,7 @@ def enforce_citations(
             best = max(scores, key=scores.__getitem__, default=None)
             ns = [best] if best is not None and scores[best] >= min_support else marked
         ns = _holding(claimed, ns, scores, terms)
+        ns = _corroborating(bare, claimed, ns, scores, by_n, terms)
         if not any(scores[n] >= min_support for n in ns):
             unsupported.append(bare)
         sentences.append(with_markers(bare, ns))
@@ -360,6 +361,34 @@ def _holding(
         if n not in out and len(missing([*out, n])) < len(missing(out)):
             out.append(n)
     return out
+
+
+def _corroborating(
+    sentence: str,
+    claimed: set[str],
+    ns: list[int],
+    scores: dict[int, float],
+    by_n: dict[int, str],
+    terms: dict[int, set[str]],
+) -> list[int]:
+    """Of the passages a sentence cites, those that stand behind it: the best-supporting
+    one, any that supports it as well, and any that holds a word or name of it the others
+    do not. A passage that only echoes part of what a better one holds is not cited."""
+    if len(ns) < 2:
+        return ns
+    words = content_words(sentence)
+    ranked = sorted(ns, key=lambda n: -scores[n])
+    kept = [ranked[0]]
+    covered = words & content_words(by_n[ranked[0]])
+    for n in ranked[1:]:
+        adds = (words & content_words(by_n[n])) - covered
+        names = missing_terms(claimed, (terms[k] for k in kept)) - missing_terms(
+            claimed, [terms[n]]
+        )
+        if scores[n] >= scores[ranked[0]] or adds or names:
+            kept.append(n)
+            covered |= adds
+    return [n for n in ns if n in kept]
 
 
 def _markers_before_stop(m: re.Match) -> str:

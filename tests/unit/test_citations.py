@@ -239,3 +239,26 @@ def test_markers_after_a_quoted_sentence_stay_with_it():
     )
     assert checked.text == 'Officials called it "a rebound." [2] The market rose [3].'
     assert checked.sentences == ['Officials called it "a rebound."', "The market rose."]
+
+
+def test_a_passage_that_only_echoes_a_better_cited_one_is_not_cited():
+    passages = [
+        passage(1, "The former chief executive of Abercrombie & Fitch was arrested on Tuesday."),
+        passage(2, "The former chief executive was arrested in Florida, prosecutors said."),
+        passage(3, "Abercrombie & Fitch said it was appalled by the arrest of its former boss."),
+        passage(4, "The chief executive of Abercrombie & Fitch was arrested on Tuesday, too."),
+    ]
+    asked = "Which retailer's former CEO was arrested?"
+    checked = enforce_citations(
+        "The former chief executive of Abercrombie & Fitch was arrested [1][2][4].",
+        passages,
+        question=asked,
+    )
+    # [2] holds half the claim, all of it in [1]; [4] supports it as well as [1] does
+    assert checked.cited == [1, 4]
+    checked = enforce_citations(
+        "Abercrombie & Fitch's former executive was arrested in Florida [1][2].",
+        passages,
+        question=asked,
+    )
+    assert checked.cited == [1, 2]  # [2] alone holds "Florida"
