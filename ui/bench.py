@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +27,7 @@ from qa.llm import LlamaCppLLM
 from qa.types import AnswerEvent, Delta
 
 from .container import Container
-from .servers import free_port, llama_cpp_server, running
+from .servers import free_port, llama_cpp_server, running, wait_for
 from .settings import Settings
 
 Echo = Callable[[str], None]
@@ -340,7 +339,7 @@ class Bench:
         t0 = time.perf_counter()
         with running(cmd, url + "config", env=env, log=log, cwd=tree) as proc:
             ready_s = time.perf_counter() - t0
-            answerable_s = _answerable(url + "healthz", t0, ready_s)
+            answerable_s = _answerable(url + "healthz", t0, ready_s, proc)
             client = Client(url, verbose=False)
             t1 = time.perf_counter()
             client.predict(question, [], api_name="/chat")
@@ -359,22 +358,15 @@ class Bench:
         }
 
 
-def _answerable(healthz: str, t0: float, ready_s: float, timeout: float = 300) -> float:
+def _answerable(
+    healthz: str, t0: float, ready_s: float, proc: subprocess.Popen | None, timeout: float = 300
+) -> float:
     """Seconds from the start until the server is ready to answer: its page served and
     /healthz ok (the model loaded). A checkout without /healthz (main's, which loads its model
     before it serves the page) is ready to answer with its first page."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(healthz, timeout=5):  # noqa: S310 (our own server)
-                return time.perf_counter() - t0
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                return ready_s
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise TimeoutError(f"{healthz} did not report ready in {timeout:.0f} s")
+    if wait_for(healthz, proc, time.monotonic() + timeout, absent_ok=True):
+        return time.perf_counter() - t0
+    return ready_s
 
 
 def _query_ms(embedder: Embedder, question: str, repeats: int = 5) -> float:

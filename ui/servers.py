@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,28 @@ def free_port() -> int:
 
 class ServerDidNotStart(RuntimeError):
     """The process exited, or did not answer in time; the message ends with its output."""
+
+
+def wait_for(
+    url: str, proc: subprocess.Popen | None, deadline: float, *, absent_ok: bool = False
+) -> bool:
+    """Ask `url` every 50 ms until it answers: True when it does; False when it answers 404
+    and `absent_ok` (the server has no such page). ServerDidNotStart as soon as `proc` has
+    exited, TimeoutError once `deadline` (of `time.monotonic`) has passed."""
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (a loopback server of ours)
+                return True
+        except urllib.error.HTTPError as exc:
+            if absent_ok and exc.code == 404:
+                return False
+        except OSError:
+            pass
+        if proc is not None and proc.poll() is not None:
+            raise ServerDidNotStart(f"{url}: the server exited (status {proc.returncode})")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer ok in time")
+        time.sleep(0.05)
 
 
 @contextmanager
@@ -39,16 +62,11 @@ def running(
             list(cmd), env=dict(env), stdout=out, stderr=subprocess.STDOUT, cwd=cwd
         )
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                urllib.request.urlopen(ready_url, timeout=5).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    tail = log.read_text(errors="replace")[-3000:]
-                    raise ServerDidNotStart(f"{' '.join(cmd)} did not start:\n{tail}") from None
-                time.sleep(0.2)
+        try:
+            wait_for(ready_url, proc, time.monotonic() + timeout)
+        except (ServerDidNotStart, TimeoutError):
+            tail = log.read_text(errors="replace")[-3000:]
+            raise ServerDidNotStart(f"{' '.join(cmd)} did not start:\n{tail}") from None
         yield proc
     finally:
         proc.terminate()
