@@ -497,10 +497,19 @@ def yes_no_question(question: str) -> bool:
     return _polar(question) and choices(question) is None
 
 
+# A word that puts what follows it among the possibilities ("… that could result in selling
+# the franchise"): an outcome word after it names no outcome the question asks for.
+_POSSIBLE_BEFORE = re.compile(r"\b(?:could|would|might|may|can|should)\s+(?:\w+\s+)?$", re.I)
+
+
 def asks_outcome(question: str) -> bool:
     """The question asks what came of something, or whether it happened ("Did they reach a
-    deal?", "Did Argentina face France or Morocco in the final?")."""
-    if ASKS_OUTCOME.search(question):
+    deal?", "Did Argentina face France or Morocco in the final?"); not one that quotes a
+    possibility ("Whose owner said the process could result in a sale?")."""
+    if any(
+        not _POSSIBLE_BEFORE.search(question[: m.start()])
+        for m in ASKS_OUTCOME.finditer(question)
+    ):
         return True
     return _polar(question) and bool(_YES_NO_EVENT.match(question))
 

@@ -120,6 +120,13 @@ def test_whether_it_happened_asks_for_an_outcome():
     assert not asks_outcome("Where will Trump meet Xi Jinping?")
 
 
+def test_a_possibility_the_question_quotes_asks_for_no_outcome():
+    assert not asks_outcome("Whose owner began a process that could result in a sale?")
+    assert not asks_outcome("Which club said the vote might well decide its future?")
+    assert asks_outcome("What resulted from the talks, which could have gone either way?")
+    assert asks_outcome("Which club won the vote that could decide its future?")
+
+
 def test_verdict_and_slots():
     assert verdict("Yes, they did [1].") == "yes"
     assert verdict("No. Argentina won [2].") == "no"
