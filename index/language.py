@@ -267,6 +267,20 @@ def plan_only(sentence: str) -> bool:
     return is_modal(sentence) and not reports_outcome(sentence)
 
 
+# A year told relative to the article's date ("earlier this year" in a 2022 story is 2022).
+_RELATIVE_YEAR = re.compile(r"\b(this|last|next|previous|coming)\s+year\b", re.IGNORECASE)
+_YEAR_OFFSET = {"this": 0, "last": -1, "previous": -1, "next": 1, "coming": 1}
+
+
+def years_meant(text: str, published_at: str) -> set[str]:
+    """The years a text names relative to its date, written out: {"2022"} for "earlier this
+    year" in an article of 2022-10-27; none for an undated text."""
+    if not published_at[:4].isdigit():
+        return set()
+    year = int(published_at[:4])
+    return {str(year + _YEAR_OFFSET[m.group(1).lower()]) for m in _RELATIVE_YEAR.finditer(text)}
+
+
 # Words of time ("this week") say when, which the as-of date and the articles' dates decide.
 TIME_STEMS = stems("today yesterday week month year day days weeks".split())
 TOLD_SHARE = 0.75  # of a claim's content words that a sentence must hold to tell it
@@ -507,8 +521,7 @@ def asks_outcome(question: str) -> bool:
     deal?", "Did Argentina face France or Morocco in the final?"); not one that quotes a
     possibility ("Whose owner said the process could result in a sale?")."""
     if any(
-        not _POSSIBLE_BEFORE.search(question[: m.start()])
-        for m in ASKS_OUTCOME.finditer(question)
+        not _POSSIBLE_BEFORE.search(question[: m.start()]) for m in ASKS_OUTCOME.finditer(question)
     ):
         return True
     return _polar(question) and bool(_YES_NO_EVENT.match(question))

@@ -15,6 +15,7 @@ from index.language import (
     frame,
     sentence_spans,
     sentences,
+    years_meant,
 )
 
 from .types import Passage
@@ -38,16 +39,17 @@ def content_words(text: str) -> set[str]:
     return words
 
 
-def support(sentence: str, passage: str, question: str = "") -> float:
-    """Share of the sentence's content words that the passage contains (0 to 1). Words the
-    sentence repeats from the question are not counted, unless it adds nothing else: what a
-    passage must hold is what the sentence claims beyond the question."""
+def support(sentence: str, passage: str, question: str = "", years: Collection[str] = ()) -> float:
+    """Share of the sentence's content words that the passage contains (0 to 1), counting
+    the `years` it tells relative to its date. Words the sentence repeats from the question
+    are not counted, unless it adds nothing else: what a passage must hold is what the
+    sentence claims beyond the question."""
     words = content_words(MARKER.sub(" ", sentence))
     added = words - content_words(question)
     words = added or words
     if not words:
         return 1.0
-    return len(words & content_words(passage)) / len(words)
+    return len(words & (content_words(passage) | set(years))) / len(words)
 
 
 # Sentences about the passages rather than the news ("This is supported by passage [2].").
@@ -243,7 +245,9 @@ def enforce_citations(
     removed: list[str] = []
     n_key = n_key_cited = 0
     by_n = {p.n: p.text for p in passages}
-    terms = {n: text_terms(text) for n, text in by_n.items()}
+    # a passage holds the years it names and those it tells relative to its article's date
+    years = {p.n: years_meant(p.text, p.published_at) for p in passages}
+    terms = {n: text_terms(text) | years[n] for n, text in by_n.items()}
     lowered = [_lowered(text) for text in by_n.values()]  # where full names are looked up
     common = {w for text in by_n.values() for w in WORD.findall(text) if w.islower()}
     # what the question takes as given: a choice it offers is what the reply must show
@@ -269,7 +273,7 @@ def enforce_citations(
         if missing and (trimmed := _unqualified(bare, terms, asked)):
             # every name the trimmed sentence claims is held (`_unqualified` checked it)
             bare, claimed, missing = trimmed, claimed_terms(trimmed, asked), set()
-        scores = {n: support(bare, text, premise) for n, text in by_n.items()}
+        scores = {n: support(bare, text, premise, years[n]) for n, text in by_n.items()}
         marked = [n for n in dict.fromkeys(_markers(raw)) if n in scores]
         n_key += len(claimed)
         n_key_cited += len(claimed) - len(missing_terms(claimed, (terms[n] for n in marked)))

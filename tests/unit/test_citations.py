@@ -262,3 +262,26 @@ def test_a_passage_that_only_echoes_a_better_cited_one_is_not_cited():
         question=asked,
     )
     assert checked.cited == [1, 2]  # [2] alone holds "Florida"
+
+
+def test_a_year_the_passage_tells_relative_to_its_date_is_held():
+    dated = Passage(
+        1,
+        "c1",
+        "a1",
+        "T",
+        "S",
+        "2022-10-27",
+        "",
+        "Musk bought Twitter earlier this year.",
+        0,
+        0,
+        0.5,
+    )
+    undated = Passage(1, "c1", "a1", "T", "S", "", "", dated.text, 0, 0, 0.5)
+    asked = "What year did Musk buy Twitter?"
+    reply = "Musk bought Twitter in 2022 [1]."
+    checked = enforce_citations(reply, [dated], question=asked)
+    assert checked.text == reply and not checked.removed and not checked.unsupported
+    checked = enforce_citations(reply, [undated], question=asked)
+    assert checked.removed == ["Musk bought Twitter in 2022."]

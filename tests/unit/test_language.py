@@ -12,6 +12,7 @@ from index.language import (
     plan_only,
     sentences,
     verdict,
+    years_meant,
     yes_no_question,
 )
 
@@ -230,3 +231,10 @@ def test_a_text_opposes_the_question_with_the_opposite_word_in_its_place():
     assert not language.opposes(language.content_stems("Harris was tested."), asked)
     won = language.content_stems("Did Argentina win the final?")
     assert language.opposes(language.content_stems("Argentina lost the final."), won)
+
+
+def test_a_year_told_relative_to_the_articles_date_is_that_year():
+    text = "Musk became involved earlier this year; last year he sold shares. Next year, more."
+    assert years_meant(text, "2022-10-27") == {"2021", "2022", "2023"}
+    assert years_meant(text, "") == set()  # undated: no year is meant
+    assert years_meant("It took a year.", "2022-10-27") == set()
