@@ -138,13 +138,18 @@ def full_names(
 
 def _name_in(pair: tuple[str, str], lowered: str) -> bool:
     """The name stands whole in the text (`_lowered`), perhaps with a middle initial
-    ("Donald J. Trump")."""
-    first, last = (re.escape(w) for w in pair)
+    ("Donald J. Trump") or in another transliteration of its ending ("Zelensky")."""
+    first, last = (re.escape(_lowered(w)) for w in pair)
     return bool(re.search(rf"\b{first}\s+(?:[a-z]\.\s+)?{last}", lowered))
 
 
+# One ending written three ways in names taken from Cyrillic ("Zelenskyy", "Zelenskiy",
+# "Zelensky"; "Navalnyy", "Navalny"): compared as one.
+_TRANSLITERATED_ENDING = re.compile(r"(?<=\w)(?:yy|iy)\b")
+
+
 def _lowered(text: str) -> str:
-    return text.lower().replace("’", "'")
+    return _TRANSLITERATED_ENDING.sub("y", text.lower().replace("’", "'"))
 
 
 def text_terms(text: str) -> set[str]:

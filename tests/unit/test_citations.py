@@ -180,6 +180,16 @@ def test_a_full_name_must_stand_whole_in_a_passage():
     assert titled.sentences
 
 
+def test_a_full_name_may_end_in_another_transliteration():
+    p = passage(1, "TIME has named Volodymyr Zelensky its person of the year.")
+    q = "Who was named TIME's person of the year?"
+    for name in ("Volodymyr Zelenskyy", "Volodymyr Zelenskiy", "Volodymyr Zelensky"):
+        checked = enforce_citations(f"{name} was named TIME's person of the year [1].", [p], 0.5, q)
+        assert checked.sentences and not checked.removed, name
+    other = enforce_citations("Oleksandr Zelensky was named person of the year [1].", [p], 0.5, q)
+    assert other.removed  # the ending, not the first name
+
+
 def test_a_possessive_or_a_capitalised_first_word_is_not_a_full_name():
     p = passage(1, "Domino’s Pizza has left Italy, and many Americans are moving to Mexico City.")
     q = "Which pizza chain left Italy?"
