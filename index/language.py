@@ -539,18 +539,22 @@ _WHAT_NUMBER = re.compile(
     r"|rate|sum|total|figure|score)\b",
     re.IGNORECASE,
 )
+_WHAT_YEAR = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[0-9]|2[0-9])\d\d\b")  # a year written out ("this year" is none)
 _WHEN = re.compile(r"\b(?:when|what (?:day|date|time|month|year))\b", re.IGNORECASE)
 _WHO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose)\b", re.IGNORECASE)
 
 
 def asked_slot(question: str) -> str:
     """What kind of thing the question asks for: "yes/no", "choice" (which of the
-    alternatives it offers), "number", "time", "name" (who) or "" (anything the question does
-    not already say)."""
+    alternatives it offers), "year", "number", "time", "name" (who) or "" (anything the
+    question does not already say)."""
     if choices(question):
         return "choice"
     if yes_no_question(question):
         return "yes/no"
+    if _WHAT_YEAR.search(question):
+        return "year"
     if _HOW_MANY.search(question) or _WHAT_NUMBER.search(question):
         return "number"
     if _WHEN.search(question):
@@ -576,9 +580,11 @@ _MONTH_OR_DAY = re.compile(
 
 
 def holds_slot(slot: str, added: str) -> bool:
-    """The words a reply adds to the question (`added`) supply the asked-for slot: a number
-    for "how many", a time for "when", a name for "who"; a yes/no or any other question needs
-    only some added word (checked apart)."""
+    """The words a reply adds to the question (`added`) supply the asked-for slot: a year
+    written out for "what year", a number for "how many", a time for "when", a name for
+    "who"; a yes/no or any other question needs only some added word (checked apart)."""
+    if slot == "year":
+        return bool(_YEAR.search(added))
     if slot == "number":
         return bool(_NUMBER.search(added))
     if slot == "time":

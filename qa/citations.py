@@ -250,9 +250,9 @@ def enforce_citations(
     removed: list[str] = []
     n_key = n_key_cited = 0
     by_n = {p.n: p.text for p in passages}
-    # a passage holds the years it names and those it tells relative to its article's date
-    years = {p.n: years_meant(p.text, p.published_at) for p in passages}
-    terms = {n: text_terms(text) | years[n] for n, text in by_n.items()}
+    named = {n: text_terms(text) for n, text in by_n.items()}
+    spans = {n: _spans(text) for n, text in by_n.items()}
+    dated = {p.n: p.published_at for p in passages}
     lowered = [_lowered(text) for text in by_n.values()]  # where full names are looked up
     common = {w for text in by_n.values() for w in WORD.findall(text) if w.islower()}
     # what the question takes as given: a choice it offers is what the reply must show
@@ -273,6 +273,16 @@ def enforce_citations(
         words = {w.lower() for w in WORD.findall(bare)}
         if not words or _META.match(bare) or words <= _ABOUT_PROMPT:
             continue
+        # a passage holds the names it names, and the years that the sentence of it that
+        # tells this claim tells relative to the article's date ("Late last year, Jeffries
+        # sued …" in a story of 2024 holds 2023 for that, not the 2024 of "earlier this
+        # year" elsewhere in it)
+        years = {
+            n: years_meant(by_n[n][s:e], dated[n])
+            for n in by_n
+            for _, s, e in [_best_span(bare, by_n[n], spans[n], premise)]
+        }
+        terms = {n: named[n] | years[n] for n in by_n}
         claimed = claimed_terms(bare, asked)
         missing = missing_terms(claimed, terms.values())
         if missing and (trimmed := _unqualified(bare, terms, asked)):
@@ -298,8 +308,8 @@ def enforce_citations(
         bare_sentences.append(bare)
         evidence.append(_best_sentence(bare, ns, by_n, premise))
         cited.extend(n for n in ns if n not in cited)
-    named = key_terms(premise)  # a choice's alternatives are not all to be found
-    n_asked_cited = len(named) - len(missing_terms(named, (terms[n] for n in cited)))
+    given = key_terms(premise)  # a choice's alternatives are not all to be found
+    n_asked_cited = len(given) - len(missing_terms(given, (named[n] for n in cited)))
     return CheckedAnswer(
         " ".join(sentences),
         cited,
@@ -308,7 +318,7 @@ def enforce_citations(
         removed,
         n_key,
         n_key_cited,
-        len(named),
+        len(given),
         n_asked_cited,
         evidence,
         sentences,

@@ -295,3 +295,16 @@ def test_a_year_the_passage_tells_relative_to_its_date_is_held():
     assert checked.text == reply and not checked.removed and not checked.unsupported
     checked = enforce_citations(reply, [undated], question=asked)
     assert checked.removed == ["Musk bought Twitter in 2022."]
+
+
+def test_a_relative_year_counts_only_where_the_passage_tells_the_claim():
+    text = (
+        "Late last year, Jeffries sued his former employer over his legal costs. "
+        "A judge earlier this year ruled against him."
+    )
+    p = Passage(1, "c1", "a1", "T", "S", "2024-10-22", "", text, 0, len(text), 0.5)
+    asked = "In what year did Jeffries sue his former employer over his legal costs?"
+    told = enforce_citations("Jeffries sued his former employer in 2023 [1].", [p], 0.5, asked)
+    assert told.sentences and not told.removed
+    other = enforce_citations("Jeffries sued his former employer in 2024 [1].", [p], 0.5, asked)
+    assert other.removed  # 2024 is the year of the ruling, told in another sentence

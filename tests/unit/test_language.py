@@ -97,6 +97,7 @@ def test_polarity():
         ("Did Trump meet Xi in Busan or Seoul?", "choice"),
         ("How many people were arrested?", "number"),
         ("What percentage of voters backed the plan?", "number"),
+        ("In what year did Musk buy Twitter?", "year"),
         ("When will Trump meet Xi?", "time"),
         ("Who is Japan's new prime minister?", "name"),
         ("Which retailer is closing all its stores?", ""),
@@ -136,6 +137,8 @@ def test_verdict_and_slots():
     assert not holds_slot("number", "retailer announced closing")
     assert holds_slot("time", "on Thursday") and not holds_slot("time", "in Busan")
     assert holds_slot("name", "Sanae Takaichi") and not holds_slot("name", "the new leader")
+    assert holds_slot("year", "in June 2020") and holds_slot("year", "1784")
+    assert not holds_slot("year", "on July 15") and not holds_slot("year", "earlier this year")
 
 
 def test_patterns_stay_linear_on_hostile_text():
