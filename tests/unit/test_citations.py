@@ -308,3 +308,17 @@ def test_a_relative_year_counts_only_where_the_passage_tells_the_claim():
     assert told.sentences and not told.removed
     other = enforce_citations("Jeffries sued his former employer in 2024 [1].", [p], 0.5, asked)
     assert other.removed  # 2024 is the year of the ruling, told in another sentence
+
+
+def test_a_year_must_be_in_the_sentence_that_tells_the_claim():
+    text = (
+        "Gap first announced its deal with Ye for the Yeezy Gap brand in June 2020. "
+        "Ye collaborated with Balenciaga on a popular Yeezy Gap line earlier this year."
+    )
+    p = Passage(1, "c1", "a1", "T", "S", "2022-10-21", "", text, 0, len(text), 0.5)
+    asked = "In what year did Ye collaborate with Balenciaga on a Yeezy Gap line?"
+    said = "Ye collaborated with Balenciaga on a Yeezy Gap line in {} [1]."
+    assert enforce_citations(said.format("June 2020"), [p], 0.5, asked).removed
+    assert enforce_citations(said.format("2022"), [p], 0.5, asked).sentences
+    assert enforce_citations("2022 [1].", [p], 0.5, asked).sentences  # a bare year: anywhere
+    assert enforce_citations("2020 [1].", [p], 0.5, asked).sentences
