@@ -2,8 +2,8 @@ from qa.citations import enforce_citations, support
 from qa.types import Passage
 
 
-def passage(n, text):
-    return Passage(n, f"c{n}", f"a{n}", "T", "S", "2025-01-01", "", text, 0, len(text), 0.5)
+def passage(n, text, published="2025-01-01"):
+    return Passage(n, f"c{n}", f"a{n}", "T", "S", published, "", text, 0, len(text), 0.5)
 
 
 PASSAGES = [
@@ -275,20 +275,8 @@ def test_a_passage_that_only_echoes_a_better_cited_one_is_not_cited():
 
 
 def test_a_year_the_passage_tells_relative_to_its_date_is_held():
-    dated = Passage(
-        1,
-        "c1",
-        "a1",
-        "T",
-        "S",
-        "2022-10-27",
-        "",
-        "Musk bought Twitter earlier this year.",
-        0,
-        0,
-        0.5,
-    )
-    undated = Passage(1, "c1", "a1", "T", "S", "", "", dated.text, 0, 0, 0.5)
+    dated = passage(1, "Musk bought Twitter earlier this year.", "2022-10-27")
+    undated = passage(1, dated.text, "")
     asked = "What year did Musk buy Twitter?"
     reply = "Musk bought Twitter in 2022 [1]."
     checked = enforce_citations(reply, [dated], question=asked)
@@ -302,7 +290,7 @@ def test_a_relative_year_counts_only_where_the_passage_tells_the_claim():
         "Late last year, Jeffries sued his former employer over his legal costs. "
         "A judge earlier this year ruled against him."
     )
-    p = Passage(1, "c1", "a1", "T", "S", "2024-10-22", "", text, 0, len(text), 0.5)
+    p = passage(1, text, "2024-10-22")
     asked = "In what year did Jeffries sue his former employer over his legal costs?"
     told = enforce_citations("Jeffries sued his former employer in 2023 [1].", [p], 0.5, asked)
     assert told.sentences and not told.removed
@@ -315,7 +303,7 @@ def test_a_year_must_be_in_the_sentence_that_tells_the_claim():
         "Gap first announced its deal with Ye for the Yeezy Gap brand in June 2020. "
         "Ye collaborated with Balenciaga on a popular Yeezy Gap line earlier this year."
     )
-    p = Passage(1, "c1", "a1", "T", "S", "2022-10-21", "", text, 0, len(text), 0.5)
+    p = passage(1, text, "2022-10-21")
     asked = "In what year did Ye collaborate with Balenciaga on a Yeezy Gap line?"
     said = "Ye collaborated with Balenciaga on a Yeezy Gap line in {} [1]."
     assert enforce_citations(said.format("June 2020"), [p], 0.5, asked).removed
