@@ -27,8 +27,6 @@ _TRAILING_MARKERS = re.compile(r"([.!?][\"'”’)]*)((?:\s*[,;]?\s*\[\d+(?:\s*[
 # The prompt's passage header echoed back ("Passage [2] (CNN, 2022-07-18, "Title"): …").
 _HEADER_ECHO = re.compile(r"^passages?\s*(?:\[\d+\]\s*)*(?:\([^)]*\)\s*)?:?\s*", re.I)
 _LEADING_MARKERS = re.compile(f"(?:{MARKER.pattern})+")  # a run of markers, as MARKER reads one
-_YEARLIKE = re.compile(r"(?:1[0-9]|2[0-9])\d\d")
-_YEARLIKE_WORD = re.compile(r"\b(?:1[0-9]|2[0-9])\d\d\b")
 _ENDS_WITH_ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$")
 
 
@@ -279,14 +277,12 @@ def enforce_citations(
         # tells this claim tells relative to the article's date ("Late last year, Jeffries
         # sued …" in a story of 2024 holds 2023 for that, not the 2024 of "earlier this
         # year" elsewhere in it)
-        told = _telling(bare, by_n, spans)
-        years = {n: years_meant(told[n], dated[n]) for n in by_n}
-        terms = {
-            n: {t for t in named[n] if not _YEARLIKE.fullmatch(t)}
-            | {t for t in text_terms(told[n]) if _YEARLIKE.fullmatch(t)}
-            | years[n]
+        years = {
+            n: years_meant(by_n[n][s:e], dated[n])
             for n in by_n
+            for _, s, e in [_best_span(bare, by_n[n], spans[n], premise)]
         }
+        terms = {n: named[n] | years[n] for n in by_n}
         claimed = claimed_terms(bare, asked)
         missing = missing_terms(claimed, terms.values())
         if missing and (trimmed := _unqualified(bare, terms, asked)):
@@ -346,22 +342,6 @@ def _best_sentence(
         if score > best[0]:
             best = (score, n, by_n[n][start:end].strip())
     return best[1], best[2]
-
-
-def _telling(
-    claim: str, by_n: dict[int, str], spans: dict[int, list[tuple[int, int]]]
-) -> dict[int, str]:
-    """Per passage, its sentence that tells the claim: the one holding most of the claim's
-    words other than its years (the year is what is checked there, so it does not choose);
-    the whole passage for a claim that is only a year ("2023")."""
-    event = _YEARLIKE_WORD.sub(" ", MARKER.sub(" ", claim))
-    if not content_words(event):
-        return dict(by_n)
-    told = {}
-    for n, text in by_n.items():
-        _, start, end = _best_span(event, text, spans[n])
-        told[n] = text[start:end]
-    return told
 
 
 def _spans(text: str) -> list[tuple[int, int]]:

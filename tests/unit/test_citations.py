@@ -298,15 +298,13 @@ def test_a_relative_year_counts_only_where_the_passage_tells_the_claim():
     assert other.removed  # 2024 is the year of the ruling, told in another sentence
 
 
-def test_a_year_must_be_in_the_sentence_that_tells_the_claim():
+def test_a_written_year_is_held_where_the_topic_is_told_in_another_sentence():
     text = (
-        "Gap first announced its deal with Ye for the Yeezy Gap brand in June 2020. "
-        "Ye collaborated with Balenciaga on a popular Yeezy Gap line earlier this year."
+        "The town council of Kestrel Bay voted on Thursday to approve an offshore wind farm. "
+        "The project is expected to power about 90,000 homes once it is complete in 2028."
     )
-    p = passage(1, text, "2022-10-21")
-    asked = "In what year did Ye collaborate with Balenciaga on a Yeezy Gap line?"
-    said = "Ye collaborated with Balenciaga on a Yeezy Gap line in {} [1]."
-    assert enforce_citations(said.format("June 2020"), [p], 0.5, asked).removed
-    assert enforce_citations(said.format("2022"), [p], 0.5, asked).sentences
-    assert enforce_citations("2022 [1].", [p], 0.5, asked).sentences  # a bare year: anywhere
-    assert enforce_citations("2020 [1].", [p], 0.5, asked).sentences
+    p = passage(1, text, "2025-09-12")
+    asked = "How many homes will the Kestrel Bay wind farm power?"
+    said = "The Kestrel Bay wind farm will power about 90,000 homes once it is complete in 2028."
+    checked = enforce_citations(said + " [1]", [p], 0.5, asked)
+    assert checked.sentences == [said] and not checked.removed
