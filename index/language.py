@@ -521,7 +521,8 @@ def asks_outcome(question: str) -> bool:
     deal?", "Did Argentina face France or Morocco in the final?"); not one that quotes a
     possibility ("Whose owner said the process could result in a sale?")."""
     if any(
-        not _POSSIBLE_BEFORE.search(question[: m.start()]) for m in ASKS_OUTCOME.finditer(question)
+        not _POSSIBLE_BEFORE.search(question[max(0, m.start() - 80) : m.start()])
+        for m in ASKS_OUTCOME.finditer(question)
     ):
         return True
     return _polar(question) and bool(_YES_NO_EVENT.match(question))
