@@ -242,7 +242,11 @@ def enforce_citations(
     """Each sentence cites passages that hold at least `min_support` of its content words and
     every name, number and date in it (a passage that does replaces the model's choice); a
     sentence naming what no passage holds is removed."""
-    answer = _TRAILING_MARKERS.sub(_markers_before_stop, answer.strip())
+    answer = answer.strip()
+    if not _LEADING_MARKERS.match(answer):
+        # markers after a stop close the sentence before them; in a reply that opens with
+        # a marker ("[1] Moviegoers fainted. [2] …"), they open the sentence after them
+        answer = _TRAILING_MARKERS.sub(_markers_before_stop, answer)
     sentences: list[str] = []
     bare_sentences: list[str] = []
     cited: list[int] = []

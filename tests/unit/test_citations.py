@@ -308,3 +308,20 @@ def test_a_written_year_is_held_where_the_topic_is_told_in_another_sentence():
     said = "The Kestrel Bay wind farm will power about 90,000 homes once it is complete in 2028."
     checked = enforce_citations(said + " [1]", [p], 0.5, asked)
     assert checked.sentences == [said] and not checked.removed
+
+
+def test_a_reply_whose_markers_open_its_sentences_cites_each_sentence_with_its_own():
+    passages = [
+        passage(1, "The summit will take place in Busan on Thursday."),
+        passage(2, "The summit talks in the afternoon could see tariffs rise to 155%."),
+    ]
+    for reply in (
+        "[1] The summit is in Busan on Thursday afternoon. [2] Tariffs could rise to 155%.",
+        "[1] The summit is in Busan on Thursday afternoon.\n[2] Tariffs could rise to 155%.",
+    ):
+        # [2] opens the second sentence; it does not close the first
+        checked = enforce_citations(reply, passages)
+        assert checked.marked == [
+            "The summit is in Busan on Thursday afternoon [1].",
+            "Tariffs could rise to 155% [2].",
+        ], reply
