@@ -256,7 +256,8 @@ def enforce_citations(
     by_n = {p.n: p.text for p in passages}
     named = {n: text_terms(text) for n, text in by_n.items()}
     spans = {n: _spans(text) for n, text in by_n.items()}
-    dated = {p.n: p.published_at for p in passages}
+    # the passages that tell a year relative to their date; only theirs depend on the claim
+    relative = {p.n: p.published_at for p in passages if years_meant(p.text, p.published_at)}
     lowered = [_lowered(text) for text in by_n.values()]  # where full names are looked up
     common = {w for text in by_n.values() for w in WORD.findall(text) if w.islower()}
     # what the question takes as given: a choice it offers is what the reply must show
@@ -282,9 +283,10 @@ def enforce_citations(
         # sued …" in a story of 2024 holds 2023 for that, not the 2024 of "earlier this
         # year" elsewhere in it)
         years = {
-            n: years_meant(by_n[n][s:e], dated[n])
+            n: _years_told(bare, by_n[n], spans[n], relative[n], premise)
+            if n in relative
+            else set()
             for n in by_n
-            for _, s, e in [_best_span(bare, by_n[n], spans[n], premise)]
         }
         terms = {n: named[n] | years[n] for n in by_n}
         claimed = claimed_terms(bare, asked)
@@ -310,7 +312,7 @@ def enforce_citations(
             unsupported.append(bare)
         sentences.append(with_markers(bare, ns))
         bare_sentences.append(bare)
-        evidence.append(_best_sentence(bare, ns, by_n, premise))
+        evidence.append(_best_sentence(bare, ns, by_n, spans, premise))
         cited.extend(n for n in ns if n not in cited)
     given = key_terms(premise)  # a choice's alternatives are not all to be found
     n_asked_cited = len(given) - len(missing_terms(given, (named[n] for n in cited)))
@@ -337,15 +339,28 @@ def evidence_text(checked: CheckedAnswer) -> str:
 
 
 def _best_sentence(
-    claim: str, ns: Sequence[int], by_n: dict[int, str], question: str
+    claim: str,
+    ns: Sequence[int],
+    by_n: dict[int, str],
+    spans: dict[int, list[tuple[int, int]]],
+    question: str,
 ) -> tuple[int, str]:
     """The cited passage's sentence that holds most of the claim's words: (passage, text)."""
     best = (-1.0, 0, "")
     for n in ns:
-        score, start, end = _best_span(claim, by_n[n], _spans(by_n[n]), question)
+        score, start, end = _best_span(claim, by_n[n], spans[n], question)
         if score > best[0]:
             best = (score, n, by_n[n][start:end].strip())
     return best[1], best[2]
+
+
+def _years_told(
+    claim: str, passage: str, spans: Sequence[tuple[int, int]], published_at: str, question: str
+) -> set[str]:
+    """The years that the passage's sentence telling the claim (the one holding most of its
+    words) tells relative to the article's date."""
+    _, start, end = _best_span(claim, passage, spans, question)
+    return years_meant(passage[start:end], published_at)
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
