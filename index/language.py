@@ -199,7 +199,7 @@ MODAL = re.compile(
     r"|scheduled|expected|intended|planned|going) to|were (?:due|set|scheduled|expected"
     r"|intended|planned|going) to|possible|possibly|potential(?:ly)?|proposed|proposals?"
     r"|considering|weighing|seeks? to|sought to|pledged? to|promised? to|vowed? to"
-    r"|threaten(?:s|ed)? to|would-be|if)\b",
+    r"|threaten(?:s|ed)? to|needs? to|would-be|if)\b",
     re.IGNORECASE,
 )
 _MAY = re.compile(r"\bmay\b")  # lowercase: "May" is also a month

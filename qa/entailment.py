@@ -128,6 +128,11 @@ STATES_SHARE = 0.75  # of the claim's content words a window must hold to state 
 # this share of them too, and so does one that tells the event with another name instead.
 EVENT_SHARE = 0.6
 CONTRAST_SHARE = 0.5  # of all the claim's words, for a window with another name
+# A window with another name may hold as little as this share of the event, when the words
+# it lacks are not the outcome asked about ("Dickinson and Swift are distant cousins" for
+# "Is Swift related to the poet Plath?"; not "Park filed a lawsuit" for "Did Reyes win her
+# lawsuit?", whose outcome the articles leave open)
+HALF_EVENT = 0.5
 
 
 def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> Claim:
@@ -246,8 +251,10 @@ def _share(wanted: set[str], held: set[str]) -> float:
 
 def _of_another(text: str, stems: set[str], asked: set[str], event: set[str]) -> bool:
     """Whether a text (`stems`: its content stems) tells the claim's event with another
-    name: most of the event's words and a name the question lacks."""
-    if _share(event, stems) < EVENT_SHARE:
+    name: most of the event's words (or half, not lacking its outcome) and a name the
+    question lacks."""
+    share = _share(event, stems)
+    if share < EVENT_SHARE and (share < HALF_EVENT or (event - stems) & language.OUTCOME_STEMS):
         return False
     return bool(key_terms(text, mid_sentence=True) - asked)
 

@@ -141,6 +141,24 @@ def test_a_no_stands_on_the_event_told_of_another_thing_but_not_on_a_missing_out
     assert not c.contrast and settle(c, 0.06).problem
 
 
+def test_a_no_stands_on_half_the_event_told_of_another_name_unless_that_half_is_the_outcome():
+    """A claim of two event words ("related", "poet") is contradicted by a sentence that
+    tells one of them with another name in the claim's name's place; not when the word it
+    lacks is the outcome asked about, nor when the sentence only says what is needed."""
+    kin = [_p(1, "Dana Reyes and the celebrated poet Emily Dickinson are distant cousins.")]
+    q = "Is Dana Reyes related to the poet Walt Whitman?"
+    c = claim(q, _checked("No, Dana Reyes is not related to Walt Whitman [1].", kin, q), kin)
+    assert c.contrast and settle(c, 0.2).problem == ""
+    suit = [_p(1, "Lena Park filed a lawsuit against Orbit Records in Ohio on Monday.")]
+    q = "Did Dana Reyes win her lawsuit against Orbit Records?"
+    c = claim(q, _checked("No, Dana Reyes did not win her lawsuit [1].", suit, q), suit)
+    assert not c.contrast and settle(c, 0.2).problem
+    cup = [_p(1, "Here are three things the Riverside Owls need to win the Coastal Cup.")]
+    q = "Did the Harbor Hawks win the Coastal Cup after the sale?"
+    c = claim(q, _checked("No, the Harbor Hawks did not win the Coastal Cup [1].", cup, q), cup)
+    assert not c.contrast and settle(c, 0.2).problem
+
+
 def test_a_no_to_an_outcome_does_not_stand_on_a_condition_with_other_names():
     """The seed article's threat ("if no deal is reached") holds the claim's event with other
     names; it is a condition, not a report that the deal failed."""
