@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from index import language
 
-from .citations import CheckedAnswer, content_words, key_terms, missing_terms, text_terms
+from .citations import (
+    CheckedAnswer,
+    content_words,
+    full_names,
+    key_terms,
+    missing_terms,
+    text_terms,
+)
 from .types import Passage
 
 # Words a reply may add to a restated question without saying anything new: the telling,
@@ -142,6 +149,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
         "no" if any(language.negated(x) for x in checked.sentences) else "yes"
     )
     names = key_terms(question)
+    surnames = {first: last for first, last in full_names(question)}
     asked = text_terms(question)
     claim_stems = language.content_stems(question) - language.TIME_STEMS
     event = claim_stems - language.stems(names)
@@ -205,7 +213,7 @@ def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) ->
         if event
         and not states
         and share >= CONTRAST_SHARE
-        and missing_terms(names, [terms])
+        and _replaced(names, surnames, terms)
         and _of_another(window, window_stems, asked, event)
     ]
     outcome = language.asks_outcome(question)
@@ -243,6 +251,13 @@ def _holds(
         and _share(event or claim_stems, held) >= EVENT_SHARE
         and not missing_terms(names, [terms])
     )
+
+
+def _replaced(names: set[str], surnames: dict[str, str], terms: set[str]) -> set[str]:
+    """The claim's names a window (`terms`: its names) lacks, but not a first name whose
+    surname it holds: "Reyes replaced Lena Park" still tells of Dana Reyes."""
+    missing = missing_terms(names, [terms])
+    return {n for n in missing if not (n in surnames and surnames[n] not in missing)}
 
 
 def _share(wanted: set[str], held: set[str]) -> float:

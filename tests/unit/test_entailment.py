@@ -159,6 +159,21 @@ def test_a_no_stands_on_half_the_event_told_of_another_name_unless_that_half_is_
     assert not c.contrast and settle(c, 0.2).problem
 
 
+def test_a_surname_alone_still_names_the_claims_person():
+    """ "Reyes" is Dana Reyes: a sentence about her predecessor's losing seasons does not tell
+    the claim's event of another name."""
+    club = [
+        _p(
+            1,
+            "Reyes replaced Lena Park, who was not re-signed after two losing seasons with the "
+            "Harbor Hawks. The Harbor Hawks are mired in nine straight non-playoff seasons.",
+        )
+    ]
+    q = "Did the Harbor Hawks make the playoffs in Dana Reyes's first season?"
+    c = claim(q, _checked("No, the Harbor Hawks did not make the playoffs [1].", club, q), club)
+    assert not c.contrast and settle(c, 0.2).problem
+
+
 def test_a_no_to_an_outcome_does_not_stand_on_a_condition_with_other_names():
     """The seed article's threat ("if no deal is reached") holds the claim's event with other
     names; it is a condition, not a report that the deal failed."""
