@@ -228,10 +228,17 @@ ASKS_OUTCOME = re.compile(
     re.IGNORECASE,
 )
 
-NEGATION = re.compile(
-    r"\b(?:not|no|never|neither|nor|none|nothing|without|fail(?:s|ed)? to|refus(?:e|es|ed) to"
-    r"|declin(?:e|es|ed) to|den(?:y|ies|ied)|rul(?:e|es|ed|ing) out)\b|n['’]t\b",
-    re.IGNORECASE,
+_NEGATIONS = (
+    r"not|no|never|neither|nor|none|nothing|fail(?:s|ed)? to|refus(?:e|es|ed) to"
+    r"|declin(?:e|es|ed) to|den(?:y|ies|ied)|rul(?:e|es|ed|ing) out"
+)
+NEGATION = re.compile(rf"\b(?:{_NEGATIONS}|without)\b|n['’]t\b", re.IGNORECASE)
+# A clause's own negation: "without parole" negates a noun, not what the clause tells.
+_CLAUSE_NEGATION = re.compile(rf"\b(?:{_NEGATIONS})\b|n['’]t\b", re.IGNORECASE)
+# Where a sentence's clauses part ("The council has ruled out a vote, though the mayor left
+# the door open").
+_CLAUSE = re.compile(
+    r"[,;:()—–]|\b(?:though|although|but|while|whereas|because|however)\b", re.IGNORECASE
 )
 
 # A question about time to come ("will meet on Thursday": a day ahead, not one to search back).
@@ -314,6 +321,25 @@ def plan_beyond(sentence: str, question: str) -> bool:
 
 def negated(sentence: str) -> bool:
     return bool(NEGATION.search(sentence))
+
+
+def turns_polarity(claim: str, evidence: str) -> bool:
+    """Whether a claim tells the opposite of its evidence sentence: a clause of it holds half
+    or more of its words (two at least) with the evidence's clause that shares most of
+    them, and one of the two clauses is negated and the other not ("The council said it
+    would vote on the plan" against "The council has ruled out a vote on the plan, though
+    the mayor left the door open")."""
+    told = [(c, content_stems(c)) for c in _CLAUSE.split(evidence) if c and c.strip()]
+    for clause in _CLAUSE.split(claim):
+        stems_ = content_stems(clause or "")
+        if len(stems_) < 3 or not told:
+            continue
+        said, said_stems = max(told, key=lambda t: len(stems_ & t[1]))
+        shared = len(stems_ & said_stems)
+        if shared >= 2 and 2 * shared >= len(stems_):
+            if bool(_CLAUSE_NEGATION.search(said)) != bool(_CLAUSE_NEGATION.search(clause)):
+                return True
+    return False
 
 
 # Words whose pair says the opposite of them: "Harris tested negative" does not tell "Did

@@ -222,6 +222,12 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
     refused with what the articles do report (a plan, when the outcome was asked)."""
     attempt.reply = reply
     checked = enforce_citations(reply, attempt.passages, policy.min_support, attempt.question)
+    if checked.turned:
+        # the model misread its passage ("said it would meet" for "has ruled out a
+        # meeting"): what the passage says, in its own words
+        checked = enforce_citations(
+            checked.righted(), attempt.passages, policy.min_support, attempt.question
+        )
     attempt.signals.update(signals_after(attempt.question, checked))
     decision = policy.refusal.decide(attempt.signals)
     attempt.signals.update(score=round(decision.score, 4), margin=round(decision.margin, 2))

@@ -15,7 +15,9 @@ from index.language import (
     frame,
     sentence_spans,
     sentences,
+    turns_polarity,
     years_meant,
+    yes_no_question,
 )
 
 from .types import Passage
@@ -218,6 +220,16 @@ class CheckedAnswer:
     # per sentence: the passage and the sentence of it that supports the sentence most
     evidence: list[tuple[int, str]] = field(default_factory=list)
     marked: list[str] = field(default_factory=list)  # the sentences with their markers
+    turned: list[str] = field(default_factory=list)  # telling the opposite of their passage
+
+    def righted(self) -> str:
+        """The reply with each sentence that tells the opposite of its passage (`turned`)
+        replaced by the passage's own sentence, cited: what the passage says, in its words."""
+        said = [
+            with_markers(told, [n]) if bare in self.turned else marked
+            for bare, marked, (n, told) in zip(self.sentences, self.marked, self.evidence)
+        ]
+        return " ".join(dict.fromkeys(said))
 
     def given(self) -> tuple[str, list[int]]:
         """The text and citations to give: without the sentences no passage supports (still
@@ -252,6 +264,7 @@ def enforce_citations(
     cited: list[int] = []
     unsupported: list[str] = []
     removed: list[str] = []
+    turned: list[str] = []
     n_key = n_key_cited = 0
     by_n = {p.n: p.text for p in passages}
     named = {n: text_terms(text) for n, text in by_n.items()}
@@ -263,6 +276,7 @@ def enforce_citations(
     # what the question takes as given: a choice it offers is what the reply must show
     premise = frame(question)
     asked = text_terms(premise)
+    yes_no = yes_no_question(question)
     evidence: list[tuple[int, str]] = []
     for start, end, _ in sentence_spans(answer):
         raw = answer[start:end]
@@ -308,11 +322,15 @@ def enforce_citations(
             ns = [best] if best is not None and scores[best] >= min_support else marked
         ns = _holding(claimed, ns, scores, terms)
         ns = _corroborating(bare, claimed, ns, scores, by_n, terms)
+        told = _best_sentence(bare, ns, by_n, spans, premise)
+        # a yes/no reply's "did not" is judged against the passages by the yes/no check
+        if not yes_no and told[1] and turns_polarity(bare, told[1]):
+            turned.append(bare)
         if not any(scores[n] >= min_support for n in ns):
             unsupported.append(bare)
         sentences.append(with_markers(bare, ns))
         bare_sentences.append(bare)
-        evidence.append(_best_sentence(bare, ns, by_n, spans, premise))
+        evidence.append(told)
         cited.extend(n for n in ns if n not in cited)
     given = key_terms(premise)  # a choice's alternatives are not all to be found
     n_asked_cited = len(given) - len(missing_terms(given, (named[n] for n in cited)))
@@ -328,6 +346,7 @@ def enforce_citations(
         n_asked_cited,
         evidence,
         sentences,
+        turned,
     )
 
 

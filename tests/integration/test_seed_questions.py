@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from index.language import sentences
+from index.language import negated, sentences
 from index.types import Article
 from qa.answering import PLAN_NOT_OUTCOME
 from qa.llm import chat, reply
@@ -43,6 +43,18 @@ def test_meeting_outcome_is_refused_with_what_the_article_reports(real):
             assert sentence.rstrip(".") in seed, sentence
     else:
         assert answer.answer.startswith("The indexed articles don't say")
+
+
+def test_what_the_white_house_ruled_out_is_not_told_as_what_it_would_do(real):
+    """The seed tells that the White House ruled a meeting with Kim Jong Un out; a reply that
+    drops the "ruled out" ("… said it would meet …") tells the opposite of its passage, and
+    the passage's own sentence is given instead."""
+    answer = real.answerer.ask("What did the White House say about meeting Kim Jong Un?")
+    print(answer.answer, answer.refusal_reason, answer.signals)
+    assert not answer.refused, answer.refusal_reason  # the passage does say (margin 8 here)
+    for sentence in sentences(re.sub(r" \[\d+\]", "", answer.answer)):
+        if "White House" in sentence and "meet" in sentence:
+            assert negated(sentence), answer.answer
 
 
 # (question, answered): the seed's questions must land far from the line, so that the

@@ -220,6 +220,13 @@ def test_a_reply_that_restates_it_twice_is_refused(answerer, llm):
     assert "don't say" in answer.answer
 
 
+def test_a_reply_that_tells_the_opposite_of_its_passage_gives_the_passage(answerer, llm):
+    llm.replies = ["The mayor said traffic would not ease within weeks [1]."]
+    answer = answerer.ask("What did the mayor say about traffic?")
+    assert not answer.refused
+    assert answer.answer == "The mayor said traffic would ease within weeks [1]."
+
+
 def test_a_true_claim_is_answered_yes_with_the_passage_sentence(answerer, llm):
     llm.yes = 0.97
     llm.replies = ["Yes, the river bridge opened on Saturday in Lowtown [1]."]

@@ -325,3 +325,24 @@ def test_a_reply_whose_markers_open_its_sentences_cites_each_sentence_with_its_o
             "The summit is in Busan on Thursday afternoon [1].",
             "Tariffs could rise to 155% [2].",
         ], reply
+
+
+def test_a_sentence_telling_the_opposite_of_its_passage_is_turned():
+    told = [
+        passage(
+            1,
+            "The council has ruled out a vote on the harbour plan, though the mayor left the "
+            "door open to talks. Ferries run hourly.",
+        )
+    ]
+    q = "What did the council say about a vote on the harbour plan?"
+    turned = enforce_citations(
+        "The council said it would vote on the harbour plan [1].", told, 0.5, q
+    )
+    assert turned.turned == ["The council said it would vote on the harbour plan."]
+    kept = enforce_citations("The council ruled out a vote on the harbour plan [1].", told, 0.5, q)
+    assert kept.turned == []
+    # a yes/no reply's "No, … did not" is the yes/no check's to judge
+    q = "Did the council hold a vote on the harbour plan?"
+    no = enforce_citations("The council did not hold a vote on the harbour plan [1].", told, 0.5, q)
+    assert no.turned == []

@@ -87,6 +87,21 @@ def test_polarity():
     assert not negated("Trump and Xi reached a deal.")
 
 
+def test_a_claim_that_drops_its_clauses_negation_turns_its_polarity():
+    told = (
+        "The council has ruled out a vote on the harbour plan, though the mayor left the door "
+        "open to talks."
+    )
+    assert language.turns_polarity("The council said it would vote on the harbour plan.", told)
+    assert not language.turns_polarity("The council ruled out a vote on the harbour plan.", told)
+    assert not language.turns_polarity("The mayor left the door open to talks.", told)
+    # "without parole" negates a noun, not what the clause tells
+    assert not language.turns_polarity(
+        "The governor commuted the sentences of 17 inmates.",
+        "The governor is commuting the sentences of 17 inmates to life without parole.",
+    )
+
+
 @pytest.mark.parametrize(
     "question, slot",
     [
