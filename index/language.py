@@ -328,7 +328,8 @@ def turns_polarity(claim: str, evidence: str) -> bool:
     or more of its words (two at least) with the evidence's clause that shares most of
     them, and one of the two clauses is negated and the other not ("The council said it
     would vote on the plan" against "The council has ruled out a vote on the plan, though
-    the mayor left the door open")."""
+    the mayor left the door open"), or holds the opposite of one of its words ("rose" for
+    "fell")."""
     told = [(c, content_stems(c)) for c in _CLAUSE.split(evidence) if c and c.strip()]
     for clause in _CLAUSE.split(claim):
         stems_ = content_stems(clause or "")
@@ -338,6 +339,8 @@ def turns_polarity(claim: str, evidence: str) -> bool:
         shared = len(stems_ & said_stems)
         if shared >= 2 and 2 * shared >= len(stems_):
             if bool(_CLAUSE_NEGATION.search(said)) != bool(_CLAUSE_NEGATION.search(clause)):
+                return True
+            if opposes(said_stems, stems_):  # "shares rose" where the passage has "fell"
                 return True
     return False
 

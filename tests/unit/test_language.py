@@ -95,6 +95,9 @@ def test_a_claim_that_drops_its_clauses_negation_turns_its_polarity():
     assert language.turns_polarity("The council said it would vote on the harbour plan.", told)
     assert not language.turns_polarity("The council ruled out a vote on the harbour plan.", told)
     assert not language.turns_polarity("The mayor left the door open to talks.", told)
+    assert language.turns_polarity(
+        "Shares of Orbit Records rose 5% on Monday.", "Shares of Orbit Records fell 5% on Monday."
+    )
     # "without parole" negates a noun, not what the clause tells
     assert not language.turns_polarity(
         "The governor commuted the sentences of 17 inmates.",
