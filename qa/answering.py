@@ -269,7 +269,10 @@ def _yes_no(attempt: Attempt, checked: CheckedAnswer) -> Answer:
     one); the plan when the articles only plan the outcome asked about; else a refusal."""
     found = claim(attempt.question, checked, attempt.passages)
     settled = settle(found, attempt.signals["p_yes"])
-    attempt.signals.update(margin=round(settled.margin, 2))
+    if settled.margin is None:  # a rule decided, not the line: the score's margin is not it
+        attempt.signals.pop("margin", None)
+    else:
+        attempt.signals.update(margin=round(settled.margin, 2))
     by_n = {p.n: p for p in attempt.passages}
     if settled.problem == "plan":
         planned: list[tuple[int, str]] = []

@@ -308,17 +308,18 @@ P_NOISE = 0.02  # how far P(yes) moves between CPUs of one kind
 @dataclass(frozen=True)
 class Settled:
     """A yes/no question's decision: the problem ("" when the reply stands; "plan" for a
-    partial answer) and its distance from the line in units of P(yes)'s noise."""
+    partial answer) and its distance from the line in units of P(yes)'s noise (None for
+    the plan, which the passages' words decide whatever P(yes) is)."""
 
     problem: str
-    margin: float
+    margin: float | None
 
 
 def settle(c: Claim, p_yes: float) -> Settled:
     """The reply's yes or no stands when the reply, the passage sentences and the model's
     P(yes) agree; an outcome asked of an article that only plans it is a partial answer."""
     if c.plan:
-        return Settled("plan", (NO_LINE - p_yes) / P_NOISE if c.verdict == "no" else 0.0)
+        return Settled("plan", None)
     if c.verdict == "yes":
         margin = (p_yes - YES_LINE) / P_NOISE
         if not c.states or c.negated:

@@ -264,6 +264,8 @@ def test_whether_a_planned_event_happened_is_the_plan_whatever_the_reply(contain
         assert answer.refused and answer.refusal_reason.startswith("the articles report a plan")
         assert answer.answer.startswith("As of 27 October 2025, the articles report only")
         assert "is expected to settle the fishing dispute" in answer.answer
+        # the passages' words decided, not a line P(yes)'s noise could cross: no margin
+        assert "margin" not in answer.signals
 
 
 LONG = Article(
