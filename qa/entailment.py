@@ -136,9 +136,9 @@ STATES_SHARE = 0.75  # of the claim's content words a window must hold to state 
 EVENT_SHARE = 0.6
 CONTRAST_SHARE = 0.5  # of all the claim's words, for a window with another name
 # A window with another name may hold as little as this share of the event, when the words
-# it lacks are not the outcome asked about ("Dickinson and Swift are distant cousins" for
-# "Is Swift related to the poet Plath?"; not "Park filed a lawsuit" for "Did Reyes win her
-# lawsuit?", whose outcome the articles leave open)
+# it lacks are not the outcome asked about ("Reyes and the poet Emily Dickinson are distant
+# cousins" for "Is Reyes related to the poet Walt Whitman?"; not "Park filed a lawsuit" for
+# "Did Reyes win her lawsuit?", whose outcome the articles leave open)
 HALF_EVENT = 0.5
 
 
