@@ -330,10 +330,12 @@ def turns_polarity(claim: str, evidence: str) -> bool:
     would vote on the plan" against "The council has ruled out a vote on the plan, though
     the mayor left the door open"), or holds the opposite of one of its words ("rose" for
     "fell")."""
-    told = [(c, content_stems(c)) for c in _CLAUSE.split(evidence) if c and c.strip()]
+    told = [(c, content_stems(c)) for c in _CLAUSE.split(evidence) if c.strip()]
+    if not told:
+        return False
     for clause in _CLAUSE.split(claim):
-        stems_ = content_stems(clause or "")
-        if len(stems_) < 3 or not told:
+        stems_ = content_stems(clause)
+        if len(stems_) < 3:
             continue
         said, said_stems = max(told, key=lambda t: len(stems_ & t[1]))
         shared = len(stems_ & said_stems)
