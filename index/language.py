@@ -519,10 +519,18 @@ def chosen(question: str, sentence: str) -> str | None:
     bill?" for "Did Canada or New Zealand pass the bill?" and "Canada passed it"; None when
     the question offers no choice or the sentence names both or neither."""
     picks = _picks(question, sentence)
-    if len(picks) != 1:
+    asked = asked_of(question)
+    return asked[picks[0]] if asked and len(picks) == 1 else None
+
+
+def asked_of(question: str) -> tuple[str, str] | None:
+    """The question asked of each alternative it offers ("Did Canada pass the bill?", "Did
+    New Zealand pass the bill?"), or None."""
+    spans = _choice_spans(question)
+    if not spans:
         return None
-    (a, b), (c, d) = _choice_spans(question)
-    return question[:b] + question[d:] if picks[0] == 0 else question[:a] + question[c:]
+    (a, b), (c, d) = spans
+    return question[:b] + question[d:], question[:a] + question[c:]
 
 
 def _picks(question: str, sentence: str) -> list[int]:

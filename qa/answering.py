@@ -15,7 +15,14 @@ from index import language
 
 from .citations import CheckedAnswer, enforce_citations, evidence_text, with_markers
 from .dates import long_date, time_sensitive
-from .entailment import NOT_AN_ANSWER, claim, not_an_answer, settle, unstated_choice
+from .entailment import (
+    NOT_AN_ANSWER,
+    claim,
+    not_an_answer,
+    settle,
+    stated_choice,
+    unstated_choice,
+)
 from .errors import QuestionError
 from .evidence import EvidenceSelector
 from .llm import count_tokens, pieces, prime, reply, yes_probability
@@ -256,8 +263,10 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
             PLAN_NOT_OUTCOME,
         )
     if not decision.answer:
-        reason = f"{UNDER_THE_LINE} (score {decision.score:.2f})"
-        return attempt.refused(reason)
+        if not stated_choice(attempt.question, checked, attempt.passages):
+            return attempt.refused(f"{UNDER_THE_LINE} (score {decision.score:.2f})")
+        # the passages' words settle the choice, not the line: its margin is not the decision's
+        attempt.signals.pop("margin", None)
     text, kept = checked.given()
     return attempt.answer(text, [c for c in citations if c.n in kept], checked.unsupported)
 

@@ -120,6 +120,30 @@ def unstated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Pa
     return f"{NOT_AN_ANSWER}: no passage sentence tells the alternative it names"
 
 
+def stated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> bool:
+    """Whether the passages' words settle a choice the way the reply makes it: a passage
+    sentence states the claim with the alternative the reply names (the yes/no question
+    asked of it would be answered yes: its names, most of its words, told as what is, not
+    negated, not only planned) and none states it with the other alternative. Then the
+    choice needs no score: a library of one article scores a question low on a name it
+    lacks ("Is Sanae Takaichi or Shigeru Ishiba Japan's new prime minister?")."""
+    asked = language.asked_of(question)
+    picked = {language.chosen(question, s) for s in checked.sentences if not language.negated(s)}
+    mine = picked.pop() if len(picked) == 1 else None
+    if not asked or mine is None:
+        return False
+    other = asked[1] if mine == asked[0] else asked[0]
+    return _states(mine, checked, passages) and not _states(other, checked, passages)
+
+
+def _states(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> bool:
+    """Whether a passage window states a yes/no question's claim as what is: not negated,
+    nor only planned where the question asks what came of it."""
+    found = claim(question, checked, passages)
+    window = found.basis[1]
+    return found.states and not (found.negated or found.plan or language.negated(window))
+
+
 def _added_tokens(question: str, checked: CheckedAnswer) -> list[str]:
     """The reply's words (in their own case) that the question does not hold."""
     asked_stems = language.stems(language.words(question))
@@ -345,5 +369,6 @@ __all__ = [
     "claim",
     "not_an_answer",
     "settle",
+    "stated_choice",
     "unstated_choice",
 ]

@@ -207,3 +207,14 @@ def test_warm_up_leaves_the_prompts_shared_start_in_the_models_cache(real):
     system = real.llm._tokens(real.prompts.messages("check", "", [])[:1])
     shared = next((i for i, (a, b) in enumerate(zip(cached, question)) if a != b), len(cached))
     assert shared >= len(system)  # the system prompt and the user turn's start
+
+
+def test_a_choice_the_article_states_is_answered_dated_or_not(real, seed_dating):
+    # one article scores low on a question naming a prime minister it lacks (Ishiba): the
+    # passage sentence naming Takaichi settles the choice, not the line
+    question = "Is Sanae Takaichi or Shigeru Ishiba Japan's new prime minister?"
+    answer = real.answerer.ask(question)
+    print(f"{seed_dating} {question!r}: {answer.answer!r} ({answer.refusal_reason})")
+    assert not answer.refused, (seed_dating, answer.refusal_reason, answer.signals)
+    assert "Takaichi" in answer.answer and "Ishiba" not in answer.answer
+    assert any("Takaichi" in c.passage for c in answer.citations)

@@ -245,6 +245,20 @@ def test_a_false_claim_is_answered_no_with_what_the_passage_says(answerer, llm):
     assert [c.article_id for c in answer.citations] == [BRIDGE.id]
 
 
+def test_a_choice_a_passage_states_is_answered_under_the_line(answerer, llm):
+    llm.yes = 0.45  # under the line, near enough that the reply is written
+    llm.replies = ["The river bridge opened in Lowtown [1]."]
+    answer = answerer.ask("Did the new river bridge open in Lowtown or in Hightown?")
+    assert not answer.refused, answer.refusal_reason
+    assert answer.answer == "The river bridge opened in Lowtown [1]."
+    assert answer.signals["score"] < answerer.policy.refusal.line
+    assert "margin" not in answer.signals  # the passage's words decided, not the line
+    # a choice whose claim no sentence states (not on Sunday) is left to the line
+    llm.replies = ["The river bridge opened in Lowtown [1]."]
+    sunday = answerer.ask("Did the new river bridge open in Lowtown or in Hightown on Sunday?")
+    assert sunday.refused and "under the line" in sunday.refusal_reason
+
+
 def test_a_yes_the_check_doubts_is_not_given(answerer, llm):
     llm.yes = 0.6  # between the lines: the passages do not settle it
     llm.replies = ["Yes, the river bridge opened in Lowtown [1]."]

@@ -89,6 +89,34 @@ def test_the_alternative_a_reply_names_is_told_with_the_question_in_a_passage():
     assert unstated_choice("Which country passed it?", right, bill) == ""
 
 
+def test_a_choice_is_settled_by_words_only_where_one_alternative_is_stated():
+    from qa.entailment import stated_choice
+
+    pm = [_p(1, "He will travel to Tokyo to meet Japan's new prime minister, Sanae Takaichi.")]
+    q = "Is Sanae Takaichi or Shigeru Ishiba Japan's new prime minister?"
+    said = _checked("Sanae Takaichi is Japan's new prime minister [1].", pm, q)
+    # the sentence's "will" is the trip's: the question asks who is, not what came of it
+    assert stated_choice(q, said, pm)
+    # a reply that names no alternative, or says one is not, makes no choice
+    assert not stated_choice(q, _checked("Japan has a new prime minister [1].", pm, q), pm)
+    # a passage that states the other alternative too leaves the choice open
+    both = [*pm, _p(2, "Shigeru Ishiba is Japan's new prime minister, his office said.")]
+    assert not stated_choice(q, _checked(said.text, both, q), both)
+    # a negated sentence, or one that only plans the outcome asked, states nothing
+    cup = "Did Argentina or France win the final in Qatar?"
+    won = "Argentina won the final in Qatar [1]."
+
+    def settled(text):
+        passages = [_p(1, text)]
+        return stated_choice(cup, _checked(won, passages, cup), passages)
+
+    assert not settled("Argentina did not win the final against France in Qatar.")
+    assert not settled("Argentina hopes to win the final against France in Qatar on Sunday.")
+    assert settled("Argentina won the final in Qatar on Sunday.")
+    # words cannot tell who beat whom: a sentence naming both leaves it to the line
+    assert not settled("Argentina won the final against France in Qatar on Sunday.")
+
+
 def test_the_alternative_told_with_the_opposite_of_the_question_is_not_the_answer():
     from qa.entailment import unstated_choice
 
