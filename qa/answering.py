@@ -262,11 +262,12 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
             [c for c in citations if c.n in cited],
             PLAN_NOT_OUTCOME,
         )
-    if not decision.answer:
-        if not stated_choice(attempt.question, checked, attempt.passages):
-            return attempt.refused(f"{UNDER_THE_LINE} (score {decision.score:.2f})")
-        # the passages' words settle the choice, not the line: its margin is not the decision's
+    if stated_choice(attempt.question, checked, attempt.passages):
+        # the passages' words settle the choice, not the line: the score's margin is not
+        # the decision's
         attempt.signals.pop("margin", None)
+    elif not decision.answer:
+        return attempt.refused(f"{UNDER_THE_LINE} (score {decision.score:.2f})")
     text, kept = checked.given()
     return attempt.answer(text, [c for c in citations if c.n in kept], checked.unsupported)
 

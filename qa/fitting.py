@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from index import language
+
 from .answering import UNDER_THE_LINE, AnswerPolicy, Attempt, judge
 from .citations import enforce_citations
 from .eval_metrics import answer_matches, choice_correct, citation_precision
@@ -137,7 +139,11 @@ def replay(case: Case, policy: AnswerPolicy) -> dict[str, Any]:
 
 
 def _by_score(answer: Answer) -> bool:
-    return not answer.refused or answer.refusal_reason.startswith(UNDER_THE_LINE)
+    """Whether the line decided: not for a refusal of another reason, a yes/no question
+    (`settle` decides it) or an answer a rule gave (a choice the passages state: no margin)."""
+    if answer.refused:
+        return answer.refusal_reason.startswith(UNDER_THE_LINE)
+    return not language.yes_no_question(answer.question) and "margin" in answer.signals
 
 
 def figures(rows: Sequence[Mapping[str, Any]]) -> dict[str, float | int | None]:

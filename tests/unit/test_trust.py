@@ -151,3 +151,34 @@ def test_a_signal_counts_at_most_three_deviations_from_what_the_fitting_saw():
     far = MODEL.logit({**GOOD, "top_similarity": 0.3 + 0.1 * 50})
     edge = MODEL.logit({**GOOD, "top_similarity": 0.3 + 0.1 * 3})
     assert far == pytest.approx(edge)
+
+
+def test_a_rule_decision_is_not_moved_by_the_line(container):
+    from dataclasses import replace
+
+    from qa.fitting import at_line, replay
+
+    line_0 = replace(container.answer_policy, refusal=MODEL.with_line(0.0))
+    strict = MODEL.with_line(0.9999)  # over every score of these (0.9997)
+
+    def replayed(question, reply):
+        record = {**_record(1, True), "question": question, "reply": reply}
+        record["signals"] = {"top_similarity": 0.0, "similarity_gap": 0.0, "p_yes": 0.8}
+        (case,) = cases([record], 0.5)
+        return at_line(replay(case, line_0), strict)
+
+    # the line decides an open question
+    assert replayed("When does harbour festival 1 return?", "It returns on Saturday [1].")[
+        "refused"
+    ]
+    # a choice the passage states, and a yes/no question, are decided by the passages' words
+    choice = replayed(
+        "Does harbour festival 1 return on Saturday or on Sunday?",
+        "Festival 1 returns on Saturday [1].",
+    )
+    assert not choice["refused"] and choice["margin"] is None
+    yes = replayed(
+        "Does harbour festival 1 return on Saturday?",
+        "Yes, festival 1 returns on Saturday [1].",
+    )
+    assert not yes["refused"], yes
