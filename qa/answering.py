@@ -254,6 +254,8 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
     if problem:
         return attempt.refused(problem)
     if attempt.signals["plan_only"]:
+        # the passages' words decide, whatever the score: its margin is not the decision's
+        attempt.signals.pop("margin", None)
         # in the articles' words: a reply may retell a plan as what happened
         known = evidence_text(checked)
         cited = {n for n, said in checked.evidence if said} if known else set(checked.cited)

@@ -163,6 +163,7 @@ def test_an_outcome_reported_only_as_a_plan_is_a_dated_partial_answer(container,
     assert answer.answer.endswith("They don't report the outcome.")
     assert [c.article_id for c in answer.citations] == [SUMMIT.id]
     assert answer.to_json()["refused"] is True
+    assert "margin" not in answer.signals  # the plan's words decided, not the line
 
 
 def test_a_plan_retold_as_an_outcome_is_caught_by_its_evidence(container, llm):
