@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import threading
+import weakref
+from collections import deque
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,32 @@ WRITE_QUEUE: dict[str, Any] = {
 }  # a Progress default is how Gradio knows to report progress
 
 
+class Exports:
+    """Conversation downloads, each in a folder of its own (the file keeps the name the
+    reader downloads) inside one folder of this process. Gradio copies a download into its
+    own cache when the event ends, so only the newest `keep` are kept, and the rest go at
+    exit: a server that answers all day does not fill the disk with them."""
+
+    def __init__(self, keep: int = 16) -> None:
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._root: Path | None = None
+        self._written: deque[Path] = deque()
+
+    def write(self, name: str, text: str) -> Path:
+        with self._lock:
+            if self._root is None:
+                self._root = Path(tempfile.mkdtemp(prefix="newsdesk-export-"))
+                weakref.finalize(self, shutil.rmtree, self._root, True)
+            folder = Path(tempfile.mkdtemp(dir=self._root))
+            path = folder / name
+            path.write_text(text, encoding="utf-8")
+            self._written.append(folder)
+            while len(self._written) > self.keep:
+                shutil.rmtree(self._written.popleft(), ignore_errors=True)
+            return path
+
+
 class ChatService:
     """What the UI calls: questions, additions and the library, one model use at a time."""
 
@@ -64,6 +93,7 @@ class ChatService:
         # one write at a time in this process; the model guards itself, and Gradio's queue
         # (the "model" group) limits the questions answered at once, showing each its place
         self.write_lock = threading.Lock()
+        self.exports = Exports()
 
     def _denied(self, key: str, request: gr.Request | None) -> str:
         """ "" when this caller may write; else the line to show."""
@@ -132,17 +162,14 @@ class ChatService:
             return error_html(str(exc))
         return timeline_html(found)
 
-    @staticmethod
-    def export(turns: list | None) -> str | None:
+    def export(self, turns: list | None) -> str | None:
         """This conversation's answers with their sources, as a Markdown file to download
         (None before the first answer)."""
         records = [t[3] for t in turns or [] if len(t) >= 4 and isinstance(t[3], dict)]
         if not records:
             return None
-        folder = Path(tempfile.mkdtemp(prefix="newsdesk-export-"))
-        path = folder / "newsdesk-conversation.md"
-        path.write_text(conversation_markdown(records, "Newsdesk conversation"), encoding="utf-8")
-        return str(path)
+        text = conversation_markdown(records, "Newsdesk conversation")
+        return str(self.exports.write("newsdesk-conversation.md", text))
 
     def _texts(self, answer: Answer) -> dict[str, str]:
         texts = {}

@@ -23,7 +23,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
-def browser():
+def downloads(tmp_path_factory):
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads):
     if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
         pytest.fail(
             "chromium and chromedriver are needed (make browser installs them)", pytrace=False
@@ -42,6 +47,10 @@ def browser():
         "--window-size=1280,1600",
     ):
         options.add_argument(arg)
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
     yield driver
     driver.quit()
@@ -80,7 +89,7 @@ def ask(browser, url: str, question: str) -> dict[str, float]:
     return {"first_text_s": round(first, 2), "answer_s": round(time.perf_counter() - t0, 2)}
 
 
-def test_question_answer_and_sources_in_the_browser(browser, server_url):
+def test_question_answer_and_sources_in_the_browser(browser, server_url, downloads):
     ask(browser, server_url, "What pay rise did the rail union accept?")  # model warm-up
     timings = ask(browser, server_url, "How many homes will the Kestrel Bay wind farm power?")
     answer = browser.find_element(By.CSS_SELECTOR, ".nd-answer")
@@ -100,6 +109,11 @@ def test_question_answer_and_sources_in_the_browser(browser, server_url):
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
     (ARTIFACTS / "browser-timings.json").write_text(json.dumps(timings))
+    # the conversation downloads, with the answer and its source
+    browser.find_element(By.XPATH, "//button[contains(., 'Download conversation')]").click()
+    saved = downloads / "newsdesk-conversation.md"
+    WebDriverWait(browser, 30).until(lambda d: saved.is_file() and "90,000" in saved.read_text())
+    assert "**Sources**" in saved.read_text()
 
 
 def test_markup_in_an_article_never_runs_in_the_browser(browser, server_url):

@@ -218,6 +218,23 @@ def test_the_conversation_downloads_as_markdown_with_its_sources(container, llm)
     assert "It cost 40 million [1]." in text and "It opened on Saturday [1]." in text
 
 
+def test_conversation_downloads_do_not_pile_up(tmp_path, monkeypatch):
+    import gc
+    import tempfile
+
+    from ui.app import Exports
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    exports = Exports(keep=2)
+    paths = [exports.write("newsdesk-conversation.md", f"turn {i}") for i in range(4)]
+    assert [p.name for p in paths] == ["newsdesk-conversation.md"] * 4  # as downloaded
+    assert [p.exists() for p in paths] == [False, False, True, True]  # the newest kept
+    assert paths[3].read_text() == "turn 3"
+    del exports
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []  # and none once the service is gone
+
+
 def test_warm_up_builds_what_the_first_question_needs_and_a_failure_only_logs(
     container, caplog, monkeypatch
 ):
