@@ -558,9 +558,11 @@ def serve(container: Container, host: str, port: int) -> None:
     service = ChatService(container, access, metrics)
     # the model, the encoder and the keyword index load while the page comes up; a
     # question asked before they are ready waits for them (each part is built once)
-    threading.Thread(target=warm_up, args=(container,), name="warm-up", daemon=True).start()
+    # (not a daemon: a stop waits for it, see `newsdesk serve`)
+    threading.Thread(target=warm_up, args=(container,), name="warm-up").start()
+    stop_watching = threading.Event()
     if s.watch_background:  # watched sources are checked while the server runs
-        watch_in_background(service, threading.Event())
+        watch_in_background(service, stop_watching)
     app = build_app(service)
     uploads = Middleware(
         UploadGuard,
@@ -577,14 +579,17 @@ def serve(container: Container, host: str, port: int) -> None:
     app.queue(default_concurrency_limit=4, max_size=s.queue_size)
     FairQueue(app._queue, s.queue_per_session, s.queue_per_address, s.queue_for_writes)
     metrics.queue_waiting = lambda: len(app._queue)
-    app.launch(
-        server_name=host,
-        server_port=port,
-        share=False,  # never a public tunnel, whatever GRADIO_SHARE says
-        app_kwargs={"middleware": [hosts, ops, openai_api, uploads]},
-        show_error=False,  # exceptions stay in the server log; the page says "Error"
-        css=CSS + WATCHED_CSS,
-        js=KEY_COOKIE_JS,
-        auth=access.login if access.users else None,
-        max_file_size=s.max_file_bytes,
-    )
+    try:
+        app.launch(
+            server_name=host,
+            server_port=port,
+            share=False,  # never a public tunnel, whatever GRADIO_SHARE says
+            app_kwargs={"middleware": [hosts, ops, openai_api, uploads]},
+            show_error=False,  # exceptions stay in the server log; the page says "Error"
+            css=CSS + WATCHED_CSS,
+            js=KEY_COOKIE_JS,
+            auth=access.login if access.users else None,
+            max_file_size=s.max_file_bytes,
+        )
+    finally:
+        stop_watching.set()

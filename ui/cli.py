@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import threading
 import time
@@ -368,8 +369,10 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
     container = _container(ctx)
     s = container.settings
     Access.from_settings(s).check_server(host or s.host, s.allow_open)  # before any work
-    # the model and the encoder load (native code, the other core) while Gradio imports
-    threading.Thread(target=_load_models, args=(container,), name="load", daemon=True).start()
+    # the model and the encoder load (native code, the other core) while Gradio imports; not
+    # a daemon: a stop while they load waits for them (seconds), as the process may not end
+    # under native code that is still running (a segmentation fault at exit)
+    threading.Thread(target=_load_models, args=(container,), name="load").start()
     from .app import serve as serve_app
     from .samples import index_samples
 
@@ -378,6 +381,9 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
             for out in index_samples(container.ingestor):
                 say(out.line())
         say(f"Newsdesk on http://{host or s.host}:{port or s.port}")
+        # a service manager's stop (SIGTERM: systemd, `docker stop`) is a Ctrl-C: the server
+        # closes, the write lock is let go and the process's temporary files are removed
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         serve_app(container, host or s.host, port or s.port)
 
 

@@ -52,8 +52,10 @@ def server_url(real_env, tmp_path_factory):
     cmd = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--samples-if-empty"]
     log = tmp_path_factory.mktemp("server-log") / "serve.log"
     url = f"http://127.0.0.1:{port}/"
-    with running(cmd, url + "config", env=env, log=log, timeout=300):
+    with running(cmd, url + "config", env=env, log=log, timeout=300) as proc:
         yield url
+    # a service manager's stop (SIGTERM) closes it: no death by the signal, no crash
+    assert proc.returncode == 0, f"serve ended with status {proc.returncode}: see {log}"
 
 
 MODEL_ALIAS = "newsdesk-test"
