@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import signal
+import socket
 import sys
 import threading
 import time
@@ -357,7 +359,7 @@ def _print_answer(answer: Answer) -> None:
 
 @cli.command()
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, help="Port to listen on (default 7860).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default 7860).")
 @click.option(
     "--samples-if-empty",
     is_flag=True,
@@ -369,6 +371,7 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
     container = _container(ctx)
     s = container.settings
     Access.from_settings(s).check_server(host or s.host, s.allow_open)  # before any work
+    _check_address(host or s.host, port or s.port)
     # the model and the encoder load (native code, the other core) while Gradio imports; not
     # a daemon: a stop while they load waits for them (seconds), as the process may not end
     # under native code that is still running (a segmentation fault at exit)
@@ -385,6 +388,24 @@ def serve(ctx, host: str | None, port: int | None, samples_if_empty: bool):
         # closes, the write lock is let go and the process's temporary files are removed
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         serve_app(container, host or s.host, port or s.port)
+
+
+def _check_address(host: str, port: int) -> None:
+    """One line, before any work, when the address cannot be served on: another server
+    holds the port, or the host is no address of this machine."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            hint = "another server holds the port: choose another with --port or NEWSDESK_PORT"
+        else:
+            hint = "not an address of this machine: choose another with --host or NEWSDESK_HOST"
+        raise click.ClickException(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc} ({hint})"
+        ) from None
 
 
 def _load_models(container: Container) -> None:

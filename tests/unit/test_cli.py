@@ -144,6 +144,22 @@ def test_out_of_range_variable_is_one_line(run_cli, monkeypatch):
     assert "chunk_chars" in result.output and "Traceback" not in result.output
 
 
+def test_a_port_in_use_is_one_line_before_any_work(run_cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port))
+    assert result.exit_code == 1, result.output
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert run_cli("serve", "--port", "70000").exit_code == 2  # no such port
+    elsewhere = run_cli("serve", "--host", "192.0.2.1", env={"NEWSDESK_ALLOW_OPEN": "1"})
+    assert "not an address of this machine" in elsewhere.output  # a documentation address
+
+
 def test_too_long_question_is_one_line(cli, article):
     cli("add", str(article))
     result = cli("ask", "How much did the bridge cost? " * 100)
