@@ -400,9 +400,9 @@ def _check_address(host: str, port: int) -> None:
             probe.bind(address)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            hint = "another server holds the port: choose another with --port or NEWSDESK_PORT"
+            hint = "another server holds the port: choose another with --port"
         else:
-            hint = "not an address of this machine: choose another with --host or NEWSDESK_HOST"
+            hint = "not an address of this machine: choose another with --host"
         raise click.ClickException(
             f"cannot serve on {host}:{port}: {exc.strerror or exc} ({hint})"
         ) from None
@@ -441,6 +441,8 @@ def mcp(ctx, over_http: bool, host: str, port: int, write_key: str):
             f"refusing to serve MCP on {host}: its tools need no login; "
             "NEWSDESK_ALLOW_OPEN=1 to serve it there anyway"
         )
+    if over_http:
+        _check_address(host, port)
     server = build_server(container, may_write)
     if over_http:
         server.run("streamable-http", host=host, port=port)

@@ -151,10 +151,12 @@ def test_a_port_in_use_is_one_line_before_any_work(run_cli):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_cli("serve", "--port", str(port))
-    assert result.exit_code == 1, result.output
-    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in result.output
-    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+        for command in (["serve"], ["mcp", "--http"]):
+            result = run_cli(*command, "--port", str(port))
+            assert result.exit_code == 1, result.output
+            assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in result.output
+            assert "Traceback" not in result.output
+            assert len(result.output.strip().splitlines()) == 1
     assert run_cli("serve", "--port", "70000").exit_code == 2  # no such port
     elsewhere = run_cli("serve", "--host", "192.0.2.1", env={"NEWSDESK_ALLOW_OPEN": "1"})
     assert "not an address of this machine" in elsewhere.output  # a documentation address
