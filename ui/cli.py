@@ -279,7 +279,8 @@ def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: s
     """Ask a question; the answer cites the passages it comes from."""
     if not question.strip():
         raise click.BadParameter("the question is empty", param_hint="QUESTION")
-    answerer = _container(ctx).answerer
+    container = _container(ctx)
+    answerer = container.answerer
     fmt = "json" if as_json else fmt
     if fmt != "text":
         answer = answerer.ask(question, top_k=top_k, as_of=as_of or "")
@@ -297,6 +298,8 @@ def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: s
                 pass
             case Done(answer):
                 _print_answer(answer)
+                if not answer.passages and container.store.count_articles() == 0:
+                    say("(no article is indexed yet: add some with `newsdesk add FILE|FOLDER|URL`)")
 
 
 @cli.command()

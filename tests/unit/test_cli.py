@@ -111,6 +111,8 @@ def test_ask_refusal_is_plain(cli, article):
 def test_ask_on_empty_index_refuses(cli):
     result = cli("ask", "Anything?", "--json")
     assert result.exit_code == 0 and json.loads(result.output)["refused"] is True
+    # in words, with what to do about it
+    assert "no article is indexed yet: add some with `newsdesk add" in cli("ask", "Any?").output
 
 
 def test_empty_question_is_a_usage_error(cli):
