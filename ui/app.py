@@ -561,8 +561,7 @@ def serve(container: Container, host: str, port: int) -> None:
     # (not a daemon: a stop waits for it, see `newsdesk serve`)
     threading.Thread(target=warm_up, args=(container,), name="warm-up").start()
     stop_watching = threading.Event()
-    if s.watch_background:  # watched sources are checked while the server runs
-        watch_in_background(service, stop_watching)
+    watching = watch_in_background(service, stop_watching) if s.watch_background else None
     app = build_app(service)
     uploads = Middleware(
         UploadGuard,
@@ -593,3 +592,16 @@ def serve(container: Container, host: str, port: int) -> None:
         )
     finally:
         stop_watching.set()
+        if watching is not None:
+            _wait_for(watching, s.fetch_read_timeout)
+
+
+def _wait_for(watching: threading.Thread, timeout: float) -> None:
+    """A source being checked is finished (its fetches are bounded by `timeout`), so that the
+    process does not end under it (a fetch, an embedding, the model)."""
+    watching.join(1.0)
+    if watching.is_alive():
+        logging.getLogger("newsdesk").info(
+            "stopping: waiting for the source being checked (%.0f s at most)", timeout
+        )
+        watching.join(timeout)

@@ -153,22 +153,28 @@ def _pick(ids: str, event: gr.SelectData) -> str:
 
 def watch_in_background(service: ChatService, stop: threading.Event) -> threading.Thread:
     """Checks the due sources every NEWSDESK_WATCH_POLL seconds while the server runs; a
-    failure is logged and the loop goes on."""
+    failure is logged and the loop goes on. Once `stop` is set it ends after the source it
+    is checking (the others wait for the next start, still due)."""
     container = service.container
     sources = Sources(service)
 
     def loop() -> None:
         while not stop.wait(container.settings.watch_poll):
+            reports = []
             try:
                 with service.write_lock:
-                    reports = list(container.watcher.run_due())
+                    for report in container.watcher.run_due():
+                        reports.append(report)
+                        if stop.is_set():
+                            break
             except Exception as exc:  # the server stays up; the next round tries again
                 log.warning("watch: the round of checks failed: %s", exc)
                 continue
             for report in reports:
                 sources._count(report)
                 log.info("watch: %s", report.line())
-            refresh_after(service, sum(r.added for r in reports))
+            if not stop.is_set():
+                refresh_after(service, sum(r.added for r in reports))
 
     thread = threading.Thread(target=loop, name="watch", daemon=True)
     thread.start()

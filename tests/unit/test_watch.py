@@ -222,3 +222,36 @@ def test_the_server_checks_due_sources_in_the_background(site, watched):
     stop.set()
     assert container.store.count_articles() == 2
     assert container.sources.list()[0].items == 2
+
+
+def test_a_stop_ends_the_background_checks_after_the_source_being_checked(
+    site, watched, monkeypatch
+):
+    from ui.app import ChatService
+    from ui.app_sources import watch_in_background
+
+    other = FeedSite(items=(3,))
+    try:
+        first, _ = watched
+        first.watcher.add(f"{site.base}/feed", "10m")
+        first.watcher.add(f"{other.base}/feed", "10m")
+        values = {**first.settings.model_dump(exclude_unset=True), "watch_poll": 0.05}
+        container = type(first)(Settings.load(values, env={}), embedder=first.embedder)
+        stop = threading.Event()
+        checked = []
+        check = container.watcher.check
+
+        def stopped_during(source):
+            checked.append(source.url)
+            stop.set()  # the server is stopped while this source is checked
+            return check(source)
+
+        monkeypatch.setattr(container.watcher, "check", stopped_during)
+        thread = watch_in_background(ChatService(container), stop)
+        thread.join(20)
+        assert not thread.is_alive()
+        assert len(checked) == 1  # that one finished; the other waits for the next start
+        items = {s.url: s.items for s in container.sources.list()}
+        assert items[checked[0]] > 0 and sorted(items.values())[0] == 0
+    finally:
+        other.server.shutdown()
