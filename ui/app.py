@@ -36,6 +36,7 @@ from .render import (
     CSS,
     answer_html,
     draft_html,
+    empty_library_html,
     error_html,
     inert,
     rewrite_html,
@@ -148,6 +149,8 @@ class ChatService:
                     if self.metrics:
                         self.metrics.answered(answer)
                     content = note + answer_html(answer)
+                    if not answer.passages and self.container.store.count_articles() == 0:
+                        content += empty_library_html()
                     history[-1] = {"role": "assistant", "content": content}
                     turns.append((*answer.turn(standalone), answer.to_json()))
                     yield history, sources_html(answer, self._texts(answer)), turns

@@ -90,6 +90,13 @@ def error_html(message: str) -> str:
     return f'<div class="nd-error">{inert(message)}</div>'
 
 
+EMPTY_LIBRARY = "No article is indexed yet: add some in the Add articles tab."
+
+
+def empty_library_html() -> str:
+    return f'<div class="nd-meta">{EMPTY_LIBRARY}</div>'
+
+
 def rewrite_html(standalone: str) -> str:
     """The standalone question a follow-up was rewritten into, in small print."""
     return f'<div class="nd-rewrite">Searched for: {inert(standalone)}</div>'

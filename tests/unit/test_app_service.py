@@ -273,3 +273,15 @@ def test_warm_up_reads_the_shared_start_of_every_prompt_into_the_model(container
     question = container.prompts.messages("check", "When do ferries run?", [])
     assert messages[0] == question[0] and messages[0].role.value == "system"
     assert question[1].content.startswith(messages[1].content.split("Question:")[0])
+
+
+def test_a_question_to_an_empty_library_says_to_add_articles(container, llm):
+    from index.types import Article
+    from ui.app import ChatService
+    from ui.render import EMPTY_LIBRARY
+
+    *_, (history, _, _) = ChatService(container).chat("Who won the match?", [])
+    assert "nd-refusal" in history[-1]["content"] and EMPTY_LIBRARY in history[-1]["content"]
+    container.ingestor.add(Article(title="Bridge", text="The new bridge opened on Saturday."))
+    *_, (history, _, _) = ChatService(container).chat("Who won the match?", [])
+    assert EMPTY_LIBRARY not in history[-1]["content"]
