@@ -16,6 +16,7 @@ from index import language
 from .citations import CheckedAnswer, enforce_citations, evidence_text, with_markers
 from .dates import long_date, time_sensitive
 from .entailment import (
+    NO_LINE,
     NOT_AN_ANSWER,
     claim,
     not_an_answer,
@@ -264,9 +265,12 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
             [c for c in citations if c.n in cited],
             PLAN_NOT_OUTCOME,
         )
-    if stated_choice(attempt.question, checked, attempt.passages):
-        # the passages' words settle the choice, not the line: the score's margin is not
-        # the decision's
+    if attempt.signals["p_yes"] >= NO_LINE and stated_choice(
+        attempt.question, checked, attempt.passages
+    ):
+        # the passages' words settle the choice, not the line, where the model's check does
+        # not doubt it (a sentence's words can name an alternative as what another did):
+        # the score's margin is not the decision's
         attempt.signals.pop("margin", None)
     elif not decision.answer:
         return attempt.refused(f"{UNDER_THE_LINE} (score {decision.score:.2f})")

@@ -247,7 +247,9 @@ def test_a_false_claim_is_answered_no_with_what_the_passage_says(answerer, llm):
 
 
 def test_a_choice_a_passage_states_is_answered_under_the_line(answerer, llm):
-    llm.yes = 0.45  # under the line, near enough that the reply is written
+    usual = answerer.policy
+    answerer.policy = replace(usual, refusal=usual.refusal.with_line(0.99))
+    llm.yes = 0.55  # the check does not doubt it; the score is under this line
     llm.replies = ["The river bridge opened in Lowtown [1]."]
     answer = answerer.ask("Did the new river bridge open in Lowtown or in Hightown?")
     assert not answer.refused, answer.refusal_reason
@@ -258,6 +260,13 @@ def test_a_choice_a_passage_states_is_answered_under_the_line(answerer, llm):
     llm.replies = ["The river bridge opened in Lowtown [1]."]
     sunday = answerer.ask("Did the new river bridge open in Lowtown or in Hightown on Sunday?")
     assert sunday.refused and "under the line" in sunday.refusal_reason
+    # and so is one the model's check doubts (a sentence's words can name an alternative as
+    # what another did)
+    answerer.policy = usual
+    llm.yes = 0.45  # under the usual line, near enough that the reply is written
+    llm.replies = ["The river bridge opened in Lowtown [1]."]
+    doubted = answerer.ask("Did the river bridge open in Lowtown or in Hightown?")
+    assert doubted.refused and "under the line" in doubted.refusal_reason
 
 
 def test_a_yes_the_check_doubts_is_not_given(answerer, llm):
