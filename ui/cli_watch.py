@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
+import signal
+import threading
 from dataclasses import asdict
 
 import click
@@ -111,23 +112,31 @@ def _pause(ctx, key: str, paused: bool) -> None:
 @click.pass_context
 def run(ctx, once: bool, every_source: bool):
     """Check the due sources: once, or on and on (every NEWSDESK_WATCH_POLL seconds) until
-    interrupted. Exits 1 when a check failed (with --once)."""
+    interrupted. Exits 1 when a check failed (with --once). A service manager's stop
+    (SIGTERM) ends it after the source being checked; the others stay due."""
     container = _container(ctx)
     failed = 0
+    stop = threading.Event()
     with container.write_lock("newsdesk watch run", _tell):
-        while True:
-            added = 0
-            for report in container.watcher.run_due(force=every_source):
-                failed += report.status == "failed"
-                added += report.added
-                _print(report)
-            if added:  # news: the watched questions it changes are answered again
-                for watched in container.watched_questions.refresh():
-                    news = watched.news()
-                    say(f"news      {news['line'] if news else watched.question}")
-            if once:
-                break
-            time.sleep(container.settings.watch_poll)
+        # taken with the lock: a run still waiting for it has nothing to finish
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while True:
+                added = 0
+                for report in container.watcher.run_due(force=every_source):
+                    failed += report.status == "failed"
+                    added += report.added
+                    _print(report)
+                    if stop.is_set():
+                        break
+                if added and not stop.is_set():  # news: the watched questions it changes
+                    for watched in container.watched_questions.refresh():
+                        news = watched.news()
+                        say(f"news      {news['line'] if news else watched.question}")
+                if once or stop.wait(container.settings.watch_poll):
+                    break
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     if failed:
         ctx.exit(1)
 

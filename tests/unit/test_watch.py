@@ -170,6 +170,55 @@ def test_the_command_line_watches_lists_and_runs(site, tmp_path, run_cli, monkey
     assert "0 watched sources" in cli("watch", "list").output
 
 
+class _Tripwire(list):
+    """A site's request log that calls `trip` on each request."""
+
+    def __init__(self, trip) -> None:
+        super().__init__()
+        self.trip = trip
+
+    def append(self, item) -> None:
+        super().append(item)
+        self.trip()
+
+
+def test_watch_run_ends_after_the_source_being_checked_on_sigterm(
+    site, tmp_path, run_cli, monkeypatch
+):
+    import signal
+
+    monkeypatch.setenv("NEWSDESK_FETCH_PRIVATE", "1")
+    other = FeedSite(items=(3,))
+    try:
+
+        def cli(*args):
+            return run_cli("--data-dir", str(tmp_path / "d"), *args)
+
+        for each in (site, other):
+            assert cli("watch", "add", f"{each.base}/feed").exit_code == 0
+        handlers = {}
+        installed = signal.signal
+
+        def capture(signum, handler):  # the handler `watch run` installs, called below
+            if signum != signal.SIGTERM:
+                return installed(signum, handler)
+            handlers[signum] = handler
+            return signal.SIG_DFL
+
+        monkeypatch.setattr(signal, "signal", capture)
+
+        def sigterm():  # systemd stops the service while a source is being checked
+            handlers[signal.SIGTERM](signal.SIGTERM, None)
+
+        site.requests, other.requests = _Tripwire(sigterm), _Tripwire(sigterm)
+        ran = cli("watch", "run", "--once", "--all")
+        assert ran.exit_code == 0, ran.output
+        # the source being checked was finished; the other waits for the next run
+        assert len(site.requests) + len(other.requests) == 1
+    finally:
+        other.server.shutdown()
+
+
 def test_the_sources_tab_watches_checks_pauses_and_asks_for_the_write_key(site, watched):
     from ui.app import ChatService, build_app
     from ui.app_sources import Sources
