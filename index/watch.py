@@ -4,6 +4,7 @@ read and indexed, the outcome kept with the source (and its back-off when it fai
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -112,13 +113,17 @@ class Watcher:
         return found
 
     # -- checks -----------------------------------------------------------------------------
-    def run_due(self, force: bool = False) -> Iterator[CheckReport]:
+    def run_due(
+        self, force: bool = False, stop: threading.Event | None = None
+    ) -> Iterator[CheckReport]:
         """Checks every due source this process claims (`force`: every unpaused source, due
-        or not), one after another."""
+        or not), one after another; once `stop` is set, no further one (the rest stay due)."""
         now = self.clock()
         listed = self.sources.list()
         chosen = [s for s in listed if not s.paused] if force else list(due(listed, now))
         for source in chosen:
+            if stop is not None and stop.is_set():
+                break
             if not self.sources.claim(source, self.holder, self.policy.lease_s, now):
                 log.info("watch: %s is being checked by another replica", source.url)
                 continue

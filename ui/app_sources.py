@@ -160,13 +160,9 @@ def watch_in_background(service: ChatService, stop: threading.Event) -> threadin
 
     def loop() -> None:
         while not stop.wait(container.settings.watch_poll):
-            reports = []
             try:
                 with service.write_lock:
-                    for report in container.watcher.run_due():
-                        reports.append(report)
-                        if stop.is_set():
-                            break
+                    reports = list(container.watcher.run_due(stop=stop))
             except Exception as exc:  # the server stays up; the next round tries again
                 log.warning("watch: the round of checks failed: %s", exc)
                 continue

@@ -123,12 +123,10 @@ def run(ctx, once: bool, every_source: bool):
         try:
             while True:
                 added = 0
-                for report in container.watcher.run_due(force=every_source):
+                for report in container.watcher.run_due(force=every_source, stop=stop):
                     failed += report.status == "failed"
                     added += report.added
                     _print(report)
-                    if stop.is_set():
-                        break
                 if added and not stop.is_set():  # news: the watched questions it changes
                     for watched in container.watched_questions.refresh():
                         news = watched.news()
