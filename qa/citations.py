@@ -13,6 +13,7 @@ from index.language import (
     TITLES,
     WORD,
     frame,
+    number_word,
     sentence_spans,
     sentences,
     turns_polarity,
@@ -162,6 +163,8 @@ def text_terms(text: str) -> set[str]:
         words.update(w.split("-"))
         if w in NUMBER_WORDS:
             words.add(NUMBER_WORDS[w])
+        if count := number_word(w):
+            words.add(count)
     return words
 
 
@@ -196,8 +199,19 @@ def _unqualified(sentence: str, terms: dict[int, set[str]], asked: set[str]) -> 
 
 
 def claimed_terms(sentence: str, asked: set[str]) -> set[str]:
-    """The sentence's key terms that the question (its `text_terms`) does not already name."""
-    return {t for t in key_terms(sentence) if not _holds(asked, t)}
+    """The sentence's key terms and counts that the question (its `text_terms`) does not
+    already name."""
+    return {t for t in key_terms(sentence) | counts(sentence) if not _holds(asked, t)}
+
+
+def counts(sentence: str) -> set[str]:
+    """The counts a sentence writes as words, as digits ("four weeks": "4"): a reply's count
+    must be in its passage however either writes it."""
+    words = [m.group(0) for m in _KEY.finditer(MARKER.sub(" ", sentence))]
+    found = (
+        number_word(w, words[i + 1] if i + 1 < len(words) else "") for i, w in enumerate(words)
+    )
+    return {n for n in found if n}
 
 
 def missing_terms(claimed: set[str], passages: Iterable[set[str]]) -> set[str]:

@@ -135,6 +135,21 @@ def test_spelled_out_numbers_and_longer_forms_count_as_held():
     assert checked.removed == []
 
 
+def test_a_count_written_as_a_word_must_be_held_too():
+    passages = [
+        passage(1, "A hearing on the new protocol is scheduled for April 7."),
+        passage(2, "Twenty-five lawyers and 2 judges will attend; one of them is new."),
+    ]
+    checked = enforce_citations(
+        "The hearing will last four weeks [1]. Twenty-five lawyers and two judges will attend "
+        "[2]. One of them is new [2].",
+        passages,
+        question="How long will the hearing last?",
+    )
+    assert checked.removed == ["The hearing will last four weeks."]
+    assert checked.cited == [2]
+
+
 def test_the_check_counts_the_questions_names_the_cited_passages_hold():
     passages = [
         passage(1, "The old library on Station Road will become flats, the council said."),
