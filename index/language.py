@@ -45,6 +45,21 @@ NUMBER_WORDS = {w: str(i) for i, w in enumerate(_UNITS)} | {
 NUMBER_WORDS["hundred"] = "100"
 _SCALES = ("hundred", "thousand", "million", "billion", "trillion", "dozen", "half", "percent")
 
+
+def number_word(word: str, after: str = "") -> str:
+    """The digits a number word of two or more stands for ("four" is "4", "twenty-five" is
+    "25"), "" for any other word: a count the reply gives must be in its passage, written
+    either way. Not "one" (a pronoun as often as a count), nor a word before a scale
+    ("two hundred"), whose digits are another number."""
+    if after.lower() in _SCALES:
+        return ""
+    parts = word.lower().split("-")
+    if len(parts) == 2 and parts[0] in ("twenty", *_TENS) and parts[1] in _UNITS[1:10]:
+        return str(int(NUMBER_WORDS[parts[0]]) + int(NUMBER_WORDS[parts[1]]))
+    value = NUMBER_WORDS.get(word.lower(), "") if len(parts) == 1 else ""
+    return value if value not in ("", "0", "1", "100") else ""
+
+
 # A word: letters and digits, with inner dots, commas and apostrophes ("U.S", "1,200",
 # "Brazil's"), and the currency and percent signs a figure carries.
 WORD = re.compile(r"[\w$%£€]+(?:[.,'’]\w+)*", re.UNICODE)
@@ -573,7 +588,8 @@ def verdict(reply: str) -> str:
     return m.group(1).lower() if m else ""
 
 
-_HOW_MANY = re.compile(r"\bhow (?:many|much|long|far|old)\b", re.I)
+_HOW_MANY = re.compile(r"\bhow (?:many|much|far|old)\b", re.I)
+_HOW_LONG = re.compile(r"\bhow long\b", re.I)
 _WHAT_NUMBER = re.compile(
     r"\b(?:what|which) (?:number|percentage|percent|share|proportion|amount|price|age|year"
     r"|rate|sum|total|figure|score)\b",
@@ -587,14 +603,16 @@ _WHO = re.compile(r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose)\b", re.IGNORECA
 
 def asked_slot(question: str) -> str:
     """What kind of thing the question asks for: "yes/no", "choice" (which of the
-    alternatives it offers), "year", "number", "time", "name" (who) or "" (anything the
-    question does not already say)."""
+    alternatives it offers), "year", "number", "duration" (how long), "time", "name" (who)
+    or "" (anything the question does not already say)."""
     if choices(question):
         return "choice"
     if yes_no_question(question):
         return "yes/no"
     if _WHAT_YEAR.search(question):
         return "year"
+    if _HOW_LONG.search(question):
+        return "duration"
     if _HOW_MANY.search(question) or _WHAT_NUMBER.search(question):
         return "number"
     if _WHEN.search(question):
@@ -618,15 +636,29 @@ _MONTH_OR_DAY = re.compile(
     re.IGNORECASE,
 )
 
+# a length of time or of distance: a count with its unit ("five days", "a week", "3 km"),
+# a start ("since May"), or "for years"
+_DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|a|an|"
+    + "|".join([*NUMBER_WORDS, *_SCALES, "few", "several", "couple of", "dozens of"])
+    + r")\s+(?:(?:more|and a half|full|straight|consecutive)\s+)?(?:second|minute|hour|day"
+    r"|night|week|fortnight|month|year|decade|centur(?:y|ie)|mile|kilometre|kilometer|km"
+    r"|metre|meter|foot|feet|inch(?:e)?|yard|season|term)s?\b|\bsince\b|\bfor (?:decades|years)\b",
+    re.IGNORECASE,
+)
+
 
 def holds_slot(slot: str, added: str) -> bool:
     """The words a reply adds to the question (`added`) supply the asked-for slot: a year
-    written out for "what year", a number for "how many", a time for "when", a name for
-    "who"; a yes/no or any other question needs only some added word (checked apart)."""
+    written out for "what year", a number for "how many", a count with its unit for "how
+    long", a time for "when", a name for "who"; a yes/no or any other question needs only
+    some added word (checked apart)."""
     if slot == "year":
         return bool(_YEAR.search(added))
     if slot == "number":
         return bool(_NUMBER.search(added))
+    if slot == "duration":
+        return bool(_DURATION.search(added))
     if slot == "time":
         return bool(_NUMBER.search(added) or _MONTH_OR_DAY.search(added))
     if slot == "name":

@@ -51,6 +51,25 @@ def test_a_reply_that_restates_the_question_is_not_an_answer():
     assert "gives no time" in not_an_answer(when, filed)
 
 
+def test_how_long_is_answered_by_a_length_not_any_number():
+    trip = [
+        _p(
+            1,
+            "The five-day visit to Malaysia, Japan and South Korea begins Sunday. Takaichi is "
+            "expected to reaffirm $550 billion in planned investments.",
+        )
+    ]
+    q = "How long is Trump's Asia trip?"
+    other = _checked(
+        "The trip begins Sunday [1]. Takaichi is expected to reaffirm $550 billion in planned "
+        "investments [1].",
+        trip,
+        q,
+    )
+    assert "gives no duration" in not_an_answer(q, other)
+    assert not_an_answer(q, _checked("The visit lasts five days [1].", trip, q)) == ""
+
+
 def test_a_choice_is_answered_by_the_alternative_the_passages_report():
     zoo = [_p(1, "Five lions managed a short escape from their enclosure at Taronga Zoo.")]
     q = "Did lions or gorillas escape from their enclosure?"

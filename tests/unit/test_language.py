@@ -114,6 +114,7 @@ def test_a_claim_that_drops_its_clauses_negation_turns_its_polarity():
         ("Did 100 or more workers strike?", "yes/no"),
         ("Did Trump meet Xi in Busan or Seoul?", "choice"),
         ("How many people were arrested?", "number"),
+        ("How long is Trump's Asia trip?", "duration"),
         ("What percentage of voters backed the plan?", "number"),
         ("In what year did Musk buy Twitter?", "year"),
         ("When will Trump meet Xi?", "time"),
@@ -157,6 +158,9 @@ def test_verdict_and_slots():
     assert holds_slot("name", "Sanae Takaichi") and not holds_slot("name", "the new leader")
     assert holds_slot("year", "in June 2020") and holds_slot("year", "1784")
     assert not holds_slot("year", "on July 15") and not holds_slot("year", "earlier this year")
+    assert holds_slot("duration", "five day visit") and holds_slot("duration", "a few weeks")
+    assert holds_slot("duration", "since May") and holds_slot("duration", "3 km")
+    assert not holds_slot("duration", "begins Sunday with 550 billion in investments")
 
 
 def test_patterns_stay_linear_on_hostile_text():
