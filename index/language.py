@@ -308,14 +308,19 @@ TIME_STEMS = stems("today yesterday week month year day days weeks".split())
 TOLD_SHARE = 0.75  # of a claim's content words that a sentence must hold to tell it
 
 
-def told_before_plan(claim: str, sentence: str) -> bool:
+def told_before_plan(claim: str, sentence: str, asked: str = "") -> bool:
     """Whether a sentence that speaks of a plan tells the claim before it turns to the plan:
     "Rite Aid filed for bankruptcy Sunday and plans to close stores" tells "Rite Aid filed
-    for bankruptcy"; "officials say a deal could cut tariffs" tells no deal."""
+    for bankruptcy"; "officials say a deal could cut tariffs" tells no deal. `asked`: the
+    question a claim answers, whose words it may repeat from elsewhere; then what the claim
+    adds to it is what the sentence must tell ("Warnock defeated Herschel Walker in
+    Georgia's Senate runoff" for "Whom did Warnock defeat in Georgia's Senate runoff?" is
+    told by "With Warnock's defeat of Herschel Walker, Democrats will …")."""
     found = [m.start() for m in (MODAL.search(sentence), _MAY.search(sentence)) if m]
     if not found:
         return True
     wanted = content_stems(claim) - TIME_STEMS
+    wanted = (wanted - content_stems(asked)) or wanted
     held = content_stems(sentence[: min(found)])
     return bool(wanted) and len(wanted & held) / len(wanted) >= TOLD_SHARE
 
@@ -570,14 +575,37 @@ def yes_no_question(question: str) -> bool:
 _POSSIBLE_BEFORE = re.compile(r"\b(?:could|would|might|may|can|should)\s+(?:\w+\s+)?$", re.I)
 
 
+# "Who did Trump meet in Kuala Lumpur?": what a past event was (its person, place, thing)
+_WH_DID = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose|what|which|where|when|how)\b"
+    r"[^?.!]{0,60}?\bdid\b",
+    re.IGNORECASE,
+)
+
+
+# what someone said, planned or wanted ("What did the White House say about the meeting?"):
+# the statement is what happened, whatever it says of the future
+_TOLD = re.compile(
+    r"\b(?:say|tell|announce|warn|claim|report|reveal|write|ask|call|describe|think|mean|plan"
+    r"|expect|promise|propose|threaten|suggest|predict|want|hope|argue|admit|deny|accuse|blame"
+    r"|urge|vow|pledge|intend|explain|confirm|insist|note|add|estimate|forecast|order|demand"
+    r"|recommend|request|offer|seek)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_outcome(question: str) -> bool:
     """The question asks what came of something, or whether it happened ("Did they reach a
-    deal?", "Did Argentina face France or Morocco in the final?"); not one that quotes a
-    possibility ("Whose owner said the process could result in a sale?")."""
+    deal?", "Did Argentina face France or Morocco in the final?", "Who did Trump meet in
+    Kuala Lumpur?"); not one that quotes a possibility ("Whose owner said the process could
+    result in a sale?")."""
     if any(
         not _POSSIBLE_BEFORE.search(question[max(0, m.start() - 80) : m.start()])
         for m in ASKS_OUTCOME.finditer(question)
     ):
+        return True
+    last = sentences(question)[-1] if question.strip() else ""
+    if (m := _WH_DID.search(last)) and not _TOLD.search(last[m.end() :]):
         return True
     return _polar(question) and bool(_YES_NO_EVENT.match(question))
 

@@ -53,12 +53,14 @@ def plan_only(
     not "Rite Aid filed for bankruptcy and plans to close stores" for "Rite Aid filed"). A
     plan the question itself asks of is no plan only ("Did Pfizer say it will seek …?")."""
     evidence = evidence or [""] * len(sentences)
+    # a wh-question's reply repeats the question's words, which the passage may tell apart
+    asked = "" if language.yes_no_question(question) else question
     return (
         bool(sentences)
         and asks_outcome(question)
         and all(
             language.plan_beyond(s, question)
-            or (language.plan_beyond(e, question) and not language.told_before_plan(s, e))
+            or (language.plan_beyond(e, question) and not language.told_before_plan(s, e, asked))
             for s, e in zip(sentences, evidence, strict=True)
         )
     )

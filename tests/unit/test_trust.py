@@ -90,6 +90,29 @@ def test_outcome_questions_answered_with_plans():
     assert plan_only("Did Pfizer win approval for its RSV vaccine?", ["Pfizer won it."], said)
 
 
+def test_what_a_past_event_was_is_asked_of_its_outcome():
+    """ "Who did Trump meet in Kuala Lumpur?" asks what happened, like "Did Trump meet …?":
+    passages that only plan the meeting give a plan, not who he met."""
+    asked = "Who did Trump meet in Kuala Lumpur?"
+    assert asks_outcome(asked) and asks_outcome("When did Trump meet Xi?")
+    assert asks_outcome("The talks ran late. Where did the leaders meet?")
+    trip = ["He will then travel to Tokyo to meet Japan's new prime minister, Sanae Takaichi."]
+    assert plan_only(asked, ["Trump met Sanae Takaichi in Kuala Lumpur."], trip)
+    # what was said is what happened, whatever it says of the future; and a reason is no event
+    assert not asks_outcome("What did the White House say about the meeting?")
+    assert not asks_outcome("Which ambitious goal did he announce?")
+    assert not asks_outcome("Why did Trump go to Asia?")
+    # the answer's own words told before the sentence turns to the future, the question's
+    # words wherever they are
+    runoff = [
+        "With Warnock's defeat of Republican challenger Herschel Walker, Democrats will "
+        "control 51 seats."
+    ]
+    whom = "Whom did Raphael Warnock defeat in Georgia's Senate runoff?"
+    said = ["Raphael Warnock defeated Republican challenger Herschel Walker in Georgia's runoff."]
+    assert not plan_only(whom, said, runoff)
+
+
 def _record(i: int, answerable: bool) -> dict:
     """An eval record as `newsdesk eval` writes it: answerable ones have a confident check
     and a near passage; unanswerable ones a doubtful check and a weaker passage."""
