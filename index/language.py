@@ -214,7 +214,8 @@ MODAL = re.compile(
     r"|scheduled|expected|intended|planned|going) to|were (?:due|set|scheduled|expected"
     r"|intended|planned|going) to|possible|possibly|potential(?:ly)?|proposed|proposals?"
     r"|considering|weighing|seeks? to|sought to|pledged? to|promised? to|vowed? to"
-    r"|threaten(?:s|ed)? to|needs? to|would-be|if)\b",
+    r"|threaten(?:s|ed)? to|needs? to|would-be|if"
+    r"|fac(?:e|es|ing) (?:up to|as (?:many|much) as|a (?:possible|maximum|potential)))\b",
     re.IGNORECASE,
 )
 _MAY = re.compile(r"\bmay\b")  # lowercase: "May" is also a month

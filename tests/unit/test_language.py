@@ -54,6 +54,7 @@ def test_sentences_do_not_end_at_abbreviations(text, expected):
         "Trump warned he could raise tariffs to 155% if no deal is reached, a likely blow.",
         "Officials would not say whether the two sides had agreed on soybeans.",
         "Tariffs could rise unless a truce is signed by Friday.",
+        "Both Holmes and Balwani face up to 20 years in prison.",  # the most, not the sentence
     ],
 )
 def test_plans_and_possibilities_are_plans(sentence):
@@ -67,6 +68,7 @@ def test_plans_and_possibilities_are_plans(sentence):
         "The two leaders met in Busan and agreed to a truce.",
         "In May the council approved the budget.",  # May is a month here
         "The summit took place on Friday.",
+        "Argentina faced France in the final and won on penalties.",
         "If anything, the talks ended sooner than expected.",  # the condition is not the verb's
     ],
 )
