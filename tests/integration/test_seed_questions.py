@@ -157,6 +157,8 @@ OUTCOME_QUESTIONS = [
     "What was the outcome of the Busan meeting?",
     "Did Trump and Xi reach a trade deal in Busan?",
     "Did Trump and Xi agree to cut tariffs at their meeting?",
+    "What did Trump and Xi agree in Busan?",
+    "Who did Trump meet in Kuala Lumpur?",  # the meeting in Tokyo retold as one there, done
 ]
 
 
@@ -195,6 +197,13 @@ def test_a_yes_the_article_states_is_given(real, seed_dating, question, verdict)
     print(f"{seed_dating} {question!r}: {answer.answer!r} ({answer.refusal_reason})")
     assert not answer.refused, (seed_dating, answer.refusal_reason, answer.signals)
     assert answer.answer.lower().startswith(verdict) and answer.citations
+
+
+def test_how_long_is_answered_with_a_length_or_not_at_all(real):
+    # the trip's start and Takaichi's $550 billion are numbers, not its length
+    answer = real.answerer.ask("How long is Trump's Asia trip?")
+    print(f"{answer.answer!r} ({answer.refusal_reason})")
+    assert answer.refused or re.search(r"\bfive[- ]days?\b", answer.answer, re.I), answer.answer
 
 
 def test_warm_up_leaves_the_prompts_shared_start_in_the_models_cache(real):
