@@ -28,7 +28,7 @@ def downloads(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(downloads):
+def browser(downloads, tmp_path_factory):
     if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
         pytest.fail(
             "chromium and chromedriver are needed (make browser installs them)", pytrace=False
@@ -51,7 +51,12 @@ def browser(downloads):
         "prefs",
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(DRIVER))
+    # Chromium's profile and its singleton socket folder go under pytest's temporary folder,
+    # not /tmp, where each run left an org.chromium.Chromium.* folder behind
+    scratch = tmp_path_factory.mktemp("chromium")
+    options.add_argument(f"--user-data-dir={scratch / 'profile'}")
+    service = webdriver.ChromeService(DRIVER, env={**os.environ, "TMPDIR": str(scratch)})
+    driver = webdriver.Chrome(options=options, service=service)
     yield driver
     driver.quit()
 
