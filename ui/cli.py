@@ -23,7 +23,7 @@ from index.readers import expand_paths, normalise_date
 from index.store import Health
 from index.stories import groups
 from index.web import is_url
-from qa.dates import long_date
+from qa.dates import as_of_date, long_date
 from qa.errors import QAError
 from qa.types import Answer, Delta, Done
 
@@ -273,7 +273,11 @@ def _health_line(h: Health) -> str:
     help="text (default), md (Markdown with its sources, to keep) or json.",
 )
 @click.option("--top-k", type=click.IntRange(1, 20), help="Passages given to the model.")
-@click.option("--as-of", callback=_check_date, help="Answer as of this date (YYYY-MM-DD).")
+@click.option(
+    "--as-of",
+    callback=_check_date,
+    help="Answer as of this date (YYYY-MM-DD; default today, as the chat does).",
+)
 @click.pass_context
 def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: str | None):
     """Ask a question; the answer cites the passages it comes from."""
@@ -282,8 +286,11 @@ def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: s
     container = _container(ctx)
     answerer = container.answerer
     fmt = "json" if as_json else fmt
+    # asked today unless told otherwise, as in the chat and the API: newer articles weigh
+    # more ("Who is the manager of the Angels?" is not answered from a 2022 story alone)
+    as_of = as_of_date(as_of)
     if fmt != "text":
-        answer = answerer.ask(question, top_k=top_k, as_of=as_of or "")
+        answer = answerer.ask(question, top_k=top_k, as_of=as_of)
         record = answer.to_json()
         text = (
             answer.to_markdown()
@@ -292,7 +299,7 @@ def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: s
         )
         say(text.rstrip("\n"))
         return
-    for event in answerer.stream(question, top_k=top_k, as_of=as_of or ""):
+    for event in answerer.stream(question, top_k=top_k, as_of=as_of):
         match event:
             case Delta():  # the draft is never printed: only the checked answer is
                 pass
@@ -305,7 +312,9 @@ def ask(ctx, question: str, as_json: bool, fmt: str, top_k: int | None, as_of: s
 @cli.command()
 @click.argument("question", required=False)
 @click.option("--story", help="A story's id (as `newsdesk stories` lists them) instead.")
-@click.option("--as-of", callback=_check_date, help="Rank for this date (YYYY-MM-DD).")
+@click.option(
+    "--as-of", callback=_check_date, help="Rank for this date (YYYY-MM-DD; default today)."
+)
 @click.option(
     "--format",
     "fmt",
@@ -322,7 +331,9 @@ def timeline(ctx, question: str | None, story: str | None, as_of, fmt: str, as_j
         raise click.UsageError("give a question, or --story ID (one of them)")
     timelines = _container(ctx).timelines
     found = (
-        timelines.for_story(story) if story else timelines.for_question(question or "", as_of or "")
+        timelines.for_story(story)
+        if story
+        else timelines.for_question(question or "", as_of_date(as_of))
     )
     fmt = "json" if as_json else fmt
     if fmt == "json":

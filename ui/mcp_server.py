@@ -26,7 +26,7 @@ INSTRUCTIONS = (
     "which every claim cites a passage ([n] markers, with the sources), or says plainly that "
     "the articles don't say; `search_news` gives the passages themselves; `timeline` the dated "
     "articles on a question or a story, oldest first. Pass `as_of` (YYYY-MM-DD) to ask as "
-    "of a date."
+    "of a date (default: today; newer articles weigh more)."
 )
 
 
@@ -125,8 +125,7 @@ def build_server(container: Container, may_write: bool) -> MCPServer:
 
 
 def _day(as_of: str) -> str:
-    if not as_of:
-        return ""
+    """The date a question is asked on: `as_of`, or today, as in the chat."""
     try:
         return as_of_date(as_of)
     except QAError as exc:

@@ -88,6 +88,26 @@ def test_ask_json_contract(cli, article, llm):
     assert set(data["timings"]) >= {"retrieve_ms", "first_token_ms", "total_ms"}
 
 
+def test_ask_is_asked_today_unless_told_otherwise(cli, tmp_path, llm):
+    """As in the chat: newer news weighs more, so an old story that matches the question's
+    words a little better does not come first; --as-of asks as of another day."""
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    old.write_text("Bridge keeper named\nAnna Berg manages the river bridge.")
+    new.write_text("New bridge keeper\nBen Ruiz now manages the bridge over the river.")
+    cli("add", str(old), "--date", "2019-03-01")
+    cli("add", str(new), "--date", "2024-03-01")
+
+    def first(*args):
+        """The keeper named in the passage the model reads first."""
+        llm.prompts.clear()
+        assert cli("ask", "Who manages the river bridge?", *args).exit_code == 0
+        prompt = llm.prompts[-1][-1]["content"]
+        return prompt.split("Passage [1]:", 1)[1].split()[0]
+
+    assert first() == "Ben"
+    assert first("--as-of", "2019-06-01") == "Anna"  # the newer one is yet to come
+
+
 def test_ask_prints_the_checked_answer_then_lists_sources(cli, article, llm):
     cli("add", str(article))
     llm.replies = ["It cost 40 million euros [1]."]
