@@ -268,6 +268,15 @@ NOW = re.compile(
 )
 
 
+# A question about what is so ("Who is the UK prime minister?", "Does Tesla sell robots?"):
+# its answer is what the articles said on their day, which may no longer hold
+PRESENT = re.compile(
+    r"^\W*(?:(?:and|but|so)\s+)?(?:(?:who|whom|whose|what|which|where|how)\b[^?.!]{0,50}?\b"
+    r"(?:is|are|has|have|does|do)\b|(?:is|are|has|have|does|do)\b)",
+    re.IGNORECASE,
+)
+
+
 def is_modal(sentence: str) -> bool:
     """The sentence speaks of what is planned, expected or possible."""
     return bool(MODAL.search(sentence) or _MAY.search(sentence))

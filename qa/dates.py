@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from index.language import AHEAD, NOW
+from index.language import AHEAD, NOW, PRESENT, sentences
 
 from .errors import QuestionError
 
@@ -131,12 +131,16 @@ def _resolve(kind: str, m: re.Match, d: date) -> Period | None:
 
 def time_sensitive(question: str, as_of: str = "") -> bool:
     """The answer depends on when it is asked: the question names a time or asks what is
-    latest, current, still so, or to come."""
+    latest, current, so now ("Who is the UK prime minister?"), still so, or to come."""
     try:
         day = date.fromisoformat(as_of[:10]) if as_of else date.today()
     except ValueError:
         day = date.today()
-    return bool(NOW.search(question)) or period_of(question, day) is not None
+    asked = sentences(question)[-1] if question.strip() else ""
+    return (
+        bool(NOW.search(question) or PRESENT.search(asked))
+        or period_of(question, day) is not None
+    )
 
 
 def as_of_date(text: str | None, today: date | None = None) -> str:
