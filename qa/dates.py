@@ -138,8 +138,7 @@ def time_sensitive(question: str, as_of: str = "") -> bool:
         day = date.today()
     asked = sentences(question)[-1] if question.strip() else ""
     return (
-        bool(NOW.search(question) or PRESENT.search(asked))
-        or period_of(question, day) is not None
+        bool(NOW.search(question) or PRESENT.search(asked)) or period_of(question, day) is not None
     )
 
 
