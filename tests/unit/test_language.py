@@ -170,9 +170,11 @@ def test_patterns_stay_linear_on_hostile_text():
 
     for size in (2_000, 16_000):
         text = "will " * size + "did not " * size + ". " * size + "could result " * size
+        text += "who is " * size + "a few " * size + "faces up " * size
         t0 = time.perf_counter()
         plan_only(text), negated(text), sentences(text), language.words(text)
-        asks_outcome(text), years_meant(text, "2025-01-01")
+        asks_outcome(text), years_meant(text, "2025-01-01"), holds_slot("duration", text)
+        language.PRESENT.search(text), language.number_word(text)
         if size == 2_000:
             small = time.perf_counter() - t0
         else:
