@@ -214,6 +214,7 @@ MODAL = re.compile(
     r"|scheduled|expected|intended|planned|going) to|were (?:due|set|scheduled|expected"
     r"|intended|planned|going) to|possible|possibly|potential(?:ly)?|proposed|proposals?"
     r"|considering|weighing|seeks? to|sought to|pledged? to|promised? to|vowed? to"
+    r"|guarantee[sd]? to|offer(?:s|ed|ing)? to"
     r"|threaten(?:s|ed)? to|needs? to|would-be|if"
     r"|fac(?:e|es|ing) (?:up to|as (?:many|much) as|a (?:possible|maximum|potential)))\b",
     re.IGNORECASE,

@@ -55,6 +55,8 @@ def test_sentences_do_not_end_at_abbreviations(text, expected):
         "Officials would not say whether the two sides had agreed on soybeans.",
         "Tariffs could rise unless a truce is signed by Friday.",
         "Both Holmes and Balwani face up to 20 years in prison.",  # the most, not the sentence
+        "An auction house has guaranteed to pay the fan who caught the ball $2 million.",
+        "A collector offered to buy the ball for $3 million.",
     ],
 )
 def test_plans_and_possibilities_are_plans(sentence):

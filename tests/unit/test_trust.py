@@ -111,6 +111,12 @@ def test_what_a_past_event_was_is_asked_of_its_outcome():
     whom = "Whom did Raphael Warnock defeat in Georgia's Senate runoff?"
     said = ["Raphael Warnock defeated Republican challenger Herschel Walker in Georgia's runoff."]
     assert not plan_only(whom, said, runoff)
+    # a promise to pay is no sale; a question about the offer itself is answered by it
+    paid = ["Memory Lane has guaranteed to pay the person who catches the ball $2 million."]
+    assert plan_only("How much did the ball sell for?", ["The ball sold for $2 million."], paid)
+    offer = ["Toyota is offering to buy back the SUVs from customers."]
+    asked = "Did Toyota offer to buy back its SUVs?"
+    assert not plan_only(asked, ["Toyota offered to buy back the SUVs."], offer)
 
 
 def _record(i: int, answerable: bool) -> dict:
