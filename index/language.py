@@ -360,7 +360,8 @@ def turns_polarity(claim: str, evidence: str) -> bool:
     them, and one of the two clauses is negated and the other not ("The council said it
     would vote on the plan" against "The council has ruled out a vote on the plan, though
     the mayor left the door open"), or holds the opposite of one of its words ("rose" for
-    "fell")."""
+    "fell"), or tells as certain what that clause tells as possible ("will oversee" for "may
+    oversee")."""
     told = [(c, content_stems(c)) for c in _CLAUSE.split(evidence) if c.strip()]
     if not told:
         return False
@@ -375,7 +376,17 @@ def turns_polarity(claim: str, evidence: str) -> bool:
                 return True
             if opposes(said_stems, stems_):  # "shares rose" where the passage has "fell"
                 return True
+            if _POSSIBLE.search(said) and not _POSSIBLE.search(clause):
+                return True  # "he will oversee the signing" where the passage has "may"
     return False
+
+
+# What only may be: a passage clause with it does not tell that the thing will be or is
+# (not "possible": "made possible by the act" tells that the act passed)
+_POSSIBLE = re.compile(
+    r"\b(?:may|might|could|possibly|perhaps|potentially|maybe)\b"
+    r"|\b(?i:might|could|possibly|perhaps|potentially|maybe)\b"
+)
 
 
 # Words whose pair says the opposite of them: "Harris tested negative" does not tell "Did

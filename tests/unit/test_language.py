@@ -102,6 +102,16 @@ def test_a_claim_that_drops_its_clauses_negation_turns_its_polarity():
     assert language.turns_polarity(
         "Shares of Orbit Records rose 5% on Monday.", "Shares of Orbit Records fell 5% on Monday."
     )
+    # what may be, told as what will be or is
+    summit = "The trip begins at the summit, where he may oversee the signing of a ceasefire."
+    assert language.turns_polarity("He will oversee the signing of a ceasefire.", summit)
+    assert not language.turns_polarity("He may oversee the signing of a ceasefire.", summit)
+    assert not language.turns_polarity(  # "made possible" tells that the act passed
+        "The act was passed in 2021.", "The bailout was made possible by the act, passed in 2021."
+    )
+    assert not language.turns_polarity(  # "May" the month
+        "The council approved the budget in May.", "In May the council approved the budget."
+    )
     # "without parole" negates a noun, not what the clause tells
     assert not language.turns_polarity(
         "The governor commuted the sentences of 17 inmates.",
