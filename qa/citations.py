@@ -262,13 +262,28 @@ def _markers(sentence: str) -> list[int]:
     return [int(n) for m in MARKER.finditer(sentence) for n in re.split(r"[,;]\s*", m.group(1))]
 
 
+# an initialism the model spaced out ("the U. S. official") where its passage has it whole
+_SPACED_INITIALS = re.compile(r"\b(?:[A-Z]\. ){1,3}[A-Z]\.")
+
+
+def _as_passages_write(reply: str, passages: Sequence[Passage]) -> str:
+    """The reply with each spaced-out initialism written as a passage writes it ("U. S." as
+    "U.S."); one no passage writes whole stays as it is (a person's initials)."""
+
+    def whole(m: re.Match[str]) -> str:
+        joined = m.group(0).replace(" ", "")
+        return joined if any(joined in p.text for p in passages) else m.group(0)
+
+    return _SPACED_INITIALS.sub(whole, reply)
+
+
 def enforce_citations(
     answer: str, passages: Sequence[Passage], min_support: float = 0.5, question: str = ""
 ) -> CheckedAnswer:
     """Each sentence cites passages that hold at least `min_support` of its content words and
     every name, number and date in it (a passage that does replaces the model's choice); a
     sentence naming what no passage holds is removed."""
-    answer = answer.strip()
+    answer = _as_passages_write(answer.strip(), passages)
     if not _LEADING_MARKERS.match(answer):
         # markers after a stop close the sentence before them; in a reply that opens with
         # a marker ("[1] Moviegoers fainted. [2] …"), they open the sentence after them

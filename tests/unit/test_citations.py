@@ -135,6 +135,16 @@ def test_spelled_out_numbers_and_longer_forms_count_as_held():
     assert checked.removed == []
 
 
+def test_an_initialism_the_model_spaced_out_is_written_as_its_passage_writes_it():
+    said = [
+        passage(1, "“Nothing is off the table,” said a senior U.S. official. J. K. Rowling wrote.")
+    ]
+    checked = enforce_citations("A senior U. S. official said nothing is off the table. [1]", said)
+    assert checked.text == "A senior U.S. official said nothing is off the table [1]."
+    # a person's initials, spaced as the passage spaces them, stay
+    assert enforce_citations("J. K. Rowling wrote [1].", said).text == "J. K. Rowling wrote [1]."
+
+
 def test_a_count_written_as_a_word_must_be_held_too():
     passages = [
         passage(1, "A hearing on the new protocol is scheduled for April 7."),
