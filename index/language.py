@@ -621,15 +621,26 @@ def asks_outcome(question: str) -> bool:
     deal?", "Did Argentina face France or Morocco in the final?", "Who did Trump meet in
     Kuala Lumpur?"); not one that quotes a possibility ("Whose owner said the process could
     result in a sale?")."""
+    return asks_outcome_itself(question) or asks_past_event(question)
+
+
+def asks_outcome_itself(question: str) -> bool:
+    """The question names an outcome ("What was the outcome …?", "Who won …?") or asks
+    whether something happened ("Did they reach a deal?")."""
     if any(
         not _POSSIBLE_BEFORE.search(question[max(0, m.start() - 80) : m.start()])
         for m in ASKS_OUTCOME.finditer(question)
     ):
         return True
-    last = sentences(question)[-1] if question.strip() else ""
-    if (m := _WH_DID.search(last)) and not _TOLD.search(last[m.end() :]):
-        return True
     return _polar(question) and bool(_YES_NO_EVENT.match(question))
+
+
+def asks_past_event(question: str) -> bool:
+    """A wh-question about a past event ("Who did Trump meet in Kuala Lumpur?"), not about
+    what someone said or planned ("What did the White House say …?")."""
+    last = sentences(question)[-1] if question.strip() else ""
+    m = _WH_DID.search(last)
+    return m is not None and not _TOLD.search(last[m.end() :])
 
 
 def verdict(reply: str) -> str:

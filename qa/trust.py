@@ -55,12 +55,20 @@ def plan_only(
     evidence = evidence or [""] * len(sentences)
     # a wh-question's reply repeats the question's words, which the passage may tell apart
     asked = "" if language.yes_no_question(question) else question
+    # asked what a past event was ("Which product did Tesla debut?"), a reply that keeps its
+    # passage's modal ("a prototype that it says could be a future product") reports it
+    # faithfully; the plan is one retold as done ("Trump met Takaichi" for "will meet")
+    retold_only = not language.asks_outcome_itself(question)
     return (
         bool(sentences)
         and asks_outcome(question)
         and all(
-            language.plan_beyond(s, question)
-            or (language.plan_beyond(e, question) and not language.told_before_plan(s, e, asked))
+            (not retold_only and language.plan_beyond(s, question))
+            or (
+                language.plan_beyond(e, question)
+                and not (retold_only and language.is_modal(s))
+                and not language.told_before_plan(s, e, asked)
+            )
             for s, e in zip(sentences, evidence, strict=True)
         )
     )

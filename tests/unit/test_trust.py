@@ -98,6 +98,10 @@ def test_what_a_past_event_was_is_asked_of_its_outcome():
     assert asks_outcome("The talks ran late. Where did the leaders meet?")
     trip = ["He will then travel to Tokyo to meet Japan's new prime minister, Sanae Takaichi."]
     assert plan_only(asked, ["Trump met Sanae Takaichi in Kuala Lumpur."], trip)
+    # a reply that keeps its passage's modal reports the event faithfully
+    robot = ["Tesla revealed a prototype of a humanoid robot that it says could be a product."]
+    debut = "Which new product did Tesla debut at an event this week?"
+    assert not plan_only(debut, robot, robot)
     # what was said is what happened, whatever it says of the future; and a reason is no event
     assert not asks_outcome("What did the White House say about the meeting?")
     assert not asks_outcome("Which ambitious goal did he announce?")
