@@ -625,12 +625,14 @@ def asks_outcome(question: str) -> bool:
 
 
 def asks_outcome_itself(question: str) -> bool:
-    """The question names an outcome ("What was the outcome …?", "Who won …?") or asks
-    whether something happened ("Did they reach a deal?")."""
+    """The question names an outcome ("What was the outcome …?", "Who won …?", "What did
+    they agree in Busan?"), or asks whether something happened ("Did they reach a deal?")."""
     if any(
         not _POSSIBLE_BEFORE.search(question[max(0, m.start() - 80) : m.start()])
         for m in ASKS_OUTCOME.finditer(question)
     ):
+        return True
+    if (after := _past_event(question)) is not None and content_stems(after) & OUTCOME_STEMS:
         return True
     return _polar(question) and bool(_YES_NO_EVENT.match(question))
 
@@ -638,9 +640,16 @@ def asks_outcome_itself(question: str) -> bool:
 def asks_past_event(question: str) -> bool:
     """A wh-question about a past event ("Who did Trump meet in Kuala Lumpur?"), not about
     what someone said or planned ("What did the White House say …?")."""
+    return _past_event(question) is not None
+
+
+def _past_event(question: str) -> str | None:
+    """What follows the "did" of a wh-question about a past event; None for another."""
     last = sentences(question)[-1] if question.strip() else ""
     m = _WH_DID.search(last)
-    return m is not None and not _TOLD.search(last[m.end() :])
+    if m is None or _TOLD.search(last[m.end() :]):
+        return None
+    return last[m.end() :]
 
 
 def verdict(reply: str) -> str:

@@ -102,6 +102,9 @@ def test_what_a_past_event_was_is_asked_of_its_outcome():
     robot = ["Tesla revealed a prototype of a humanoid robot that it says could be a product."]
     debut = "Which new product did Tesla debut at an event this week?"
     assert not plan_only(debut, robot, robot)
+    # asked what they agreed, a reply that keeps the passage's "could" is still only the plan
+    deal = ["Officials say an interim deal could involve partial tariff relief."]
+    assert plan_only("What did Trump and Xi agree in Busan?", deal, deal)
     # what was said is what happened, whatever it says of the future; and a reason is no event
     assert not asks_outcome("What did the White House say about the meeting?")
     assert not asks_outcome("Which ambitious goal did he announce?")
