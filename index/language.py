@@ -383,10 +383,7 @@ def turns_polarity(claim: str, evidence: str) -> bool:
 
 # What only may be: a passage clause with it does not tell that the thing will be or is
 # (not "possible": "made possible by the act" tells that the act passed)
-_POSSIBLE = re.compile(
-    r"\b(?:may|might|could|possibly|perhaps|potentially|maybe)\b"
-    r"|\b(?i:might|could|possibly|perhaps|potentially|maybe)\b"
-)
+_POSSIBLE = re.compile(r"\bmay\b|\b(?i:might|could|possibly|perhaps|potentially|maybe)\b")
 
 
 # Words whose pair says the opposite of them: "Harris tested negative" does not tell "Did
@@ -643,9 +640,15 @@ def asks_past_event(question: str) -> bool:
     return _past_event(question) is not None
 
 
+def asked_sentence(question: str) -> str:
+    """The question itself: the last sentence of a question that sets out its news first
+    ("Apple released iOS 16. Which feature did it introduce?")."""
+    return sentences(question)[-1] if question.strip() else ""
+
+
 def _past_event(question: str) -> str | None:
     """What follows the "did" of a wh-question about a past event; None for another."""
-    last = sentences(question)[-1] if question.strip() else ""
+    last = asked_sentence(question)
     m = _WH_DID.search(last)
     if m is None or _TOLD.search(last[m.end() :]):
         return None

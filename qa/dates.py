@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from index.language import AHEAD, NOW, PRESENT, sentences
+from index.language import AHEAD, NOW, PRESENT, asked_sentence
 
 from .errors import QuestionError
 
@@ -136,9 +136,9 @@ def time_sensitive(question: str, as_of: str = "") -> bool:
         day = date.fromisoformat(as_of[:10]) if as_of else date.today()
     except ValueError:
         day = date.today()
-    asked = sentences(question)[-1] if question.strip() else ""
     return (
-        bool(NOW.search(question) or PRESENT.search(asked)) or period_of(question, day) is not None
+        bool(NOW.search(question) or PRESENT.search(asked_sentence(question)))
+        or period_of(question, day) is not None
     )
 
 
