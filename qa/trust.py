@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from index import language
-from index.language import asks_outcome
 
 from .citations import CheckedAnswer
 from .errors import RefusalModelError
@@ -58,10 +57,11 @@ def plan_only(
     # asked what a past event was ("Which product did Tesla debut?"), a reply that keeps its
     # passage's modal ("a prototype that it says could be a future product") reports it
     # faithfully; the plan is one retold as done ("Trump met Takaichi" for "will meet")
-    retold_only = not language.asks_outcome_itself(question)
+    itself = language.asks_outcome_itself(question)
+    retold_only = not itself
     return (
         bool(sentences)
-        and asks_outcome(question)
+        and (itself or language.asks_past_event(question))
         and all(
             (not retold_only and language.plan_beyond(s, question))
             or (

@@ -5,9 +5,10 @@ import json
 
 import pytest
 
+from index.language import asks_outcome
 from qa.errors import RefusalModelError
 from qa.fitting import cases, cross_validate, fit, fold_of
-from qa.trust import FEATURES, RefusalModel, asks_outcome, plan_only
+from qa.trust import FEATURES, RefusalModel, plan_only
 from tests.fakes import TEST_REFUSAL_MODEL
 
 MODEL = RefusalModel.from_json(TEST_REFUSAL_MODEL)
