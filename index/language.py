@@ -354,6 +354,29 @@ def negated(sentence: str) -> bool:
     return bool(NEGATION.search(sentence))
 
 
+# A question that opens with a negated auxiliary asks the plain claim and expects a yes
+# ("Didn't the Astros win the World Series?" is answered as "Did the Astros win …?")
+_NEGATIVE_OPENING = re.compile(
+    r"^(\W*(?:(?:and|but|so)\s+)?)"
+    r"(did|does|do|is|are|was|were|has|have|had|ca|could|wo|would|should)n['’]t\b",
+    re.IGNORECASE,
+)
+_PLAIN_AUXILIARY = {"ca": "can", "wo": "will"}
+
+
+def plain_claim(question: str) -> str:
+    """The question with a negated auxiliary that opens it made plain ("Didn't the Astros
+    win?" -> "Did the Astros win?"): the claim it asks. A negation inside it stays ("Did the
+    talks not resume?")."""
+
+    def plain(m: re.Match[str]) -> str:
+        word = m.group(2)
+        said = _PLAIN_AUXILIARY.get(word.lower(), word)
+        return m.group(1) + (said.capitalize() if word[0].isupper() else said)
+
+    return _NEGATIVE_OPENING.sub(plain, question, count=1)
+
+
 def turns_polarity(claim: str, evidence: str) -> bool:
     """Whether a claim tells the opposite of its evidence sentence: a clause of it holds half
     or more of its words (two at least) with the evidence's clause that shares most of
@@ -436,7 +459,7 @@ QUESTION_WORD = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b"
 # A question answered yes or no: it opens with an auxiliary ("Did …", "Has …", "Is it true").
 _YES_NO = re.compile(
     r"^\W*(?:(?:and|but|so)\s+)?(?:did|does|do|is|are|was|were|has|have|had|will|would|can"
-    r"|could|should|shall|may|might|must)(?:n['’]t)?\b",
+    r"|could|should|shall|may|might|must)(?:n['’]t)?\b|^\W*(?:(?:and|but|so)\s+)?won['’]t\b",
     re.IGNORECASE,
 )
 # A yes/no question about whether something happened: past or perfect auxiliaries.

@@ -169,6 +169,7 @@ HALF_EVENT = 0.5
 def claim(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> Claim:
     """How the evidence bears on a yes/no question and the reply's verdict."""
     # a reply without "yes" or "no" says yes unless it is negated ("Argentina won the final")
+    question = language.plain_claim(question)  # "Didn't X win?" asks whether X won
     verdict = language.verdict(checked.text) or (
         "no" if any(language.negated(x) for x in checked.sentences) else "yes"
     )

@@ -252,6 +252,17 @@ def test_yes_needs_a_sentence_that_states_the_claim_and_a_confident_check():
     assert not c.states and "states" in settle(c, 0.99).problem
 
 
+def test_a_question_that_opens_with_a_negated_auxiliary_asks_the_plain_claim():
+    # "Didn't Argentina win …?" expects a yes: the sentence that says it won states it
+    q = "Didn't Argentina win the World Cup final?"
+    c = claim(q, _checked("Yes, Argentina won the World Cup final [1].", CUP, q), CUP)
+    assert c.states and not c.negated and settle(c, 0.97).problem == ""
+    # a negation inside the question is still the claim's own
+    q = "Did Argentina not win the World Cup final?"
+    c = claim(q, _checked("Yes, Argentina won the World Cup final [1].", CUP, q), CUP)
+    assert settle(c, 0.97).problem != ""
+
+
 def test_no_needs_a_fact_of_its_own_a_contradicting_sentence_or_a_negation():
     q = "Did France win the World Cup final?"
     bare = claim(q, _checked("No, France did not win the World Cup final [1].", CUP, q), CUP)

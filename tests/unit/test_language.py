@@ -8,6 +8,7 @@ from index.language import (
     asks_outcome,
     holds_slot,
     negated,
+    plain_claim,
     plan_beyond,
     plan_only,
     sentences,
@@ -145,6 +146,18 @@ def test_yes_no_questions_are_not_wh_questions():
     assert yes_no_question("Did the talks end in a deal?")
     assert not yes_no_question("Where did the talks take place?")
     assert not yes_no_question("What did they agree?")
+    assert yes_no_question("Won't Trump meet Xi in Busan?")
+
+
+def test_a_negated_auxiliary_opening_a_question_does_not_negate_its_claim():
+    assert plain_claim("Didn't the Astros win the World Series?") == (
+        "Did the Astros win the World Series?"
+    )
+    assert plain_claim("But wasn’t Takaichi elected?") == "But was Takaichi elected?"
+    assert plain_claim("Won't Trump meet Xi?") == "Will Trump meet Xi?"
+    assert plain_claim("can't they vote?") == "can they vote?"
+    assert plain_claim("Did the talks not resume?") == "Did the talks not resume?"
+    assert negated(plain_claim("Didn't they fail to agree?"))
 
 
 def test_whether_it_happened_asks_for_an_outcome():
