@@ -4,7 +4,7 @@ rank, weighted by how near each article's date is to the question's as-of date."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -42,6 +42,9 @@ class RetrievalOptions:
     recency_days: float  # with an as-of date: weight halves every this many days back (0: off)
     future_penalty: float  # with an as-of date: weight of articles dated after it
     future_grace_days: int  # articles this close after the as-of date count as current
+    # with an as-of date, dates weigh only among the candidates this close in similarity to
+    # the best one; the less similar rank after them, however recent
+    relevance_band: float
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -120,6 +123,8 @@ class Retriever(BaseRetriever):
                 self._dated(c, d, when, latest, period)
                 for c, d in zip(candidates, dates, strict=True)
             ]
+            last = when + timedelta(o.future_grace_days)
+            candidates = _banded(candidates, dates, last, latest, o.relevance_band, o.recency_days)
         candidates.sort(key=lambda c: -c.score)
         kept = _distinct(candidates)
         return [_passage(i, c, also) for i, (c, also) in enumerate(kept[:depth], start=1)]
@@ -172,6 +177,42 @@ class Retriever(BaseRetriever):
         elif o.recency_days > 0 and days_back > 0:
             weight = 0.5 ** (days_back / o.recency_days)
         return _Candidate(c.hit, c.similarity, c.score * weight)
+
+
+def _banded(
+    candidates: list[_Candidate],
+    dates: Sequence[date | None],
+    last: date,
+    newest: date,
+    band: float,
+    era_days: float,
+) -> list[_Candidate]:
+    """The candidates, with those that answer like the best one put first when recency
+    would bury them: within `band` of the best similarity to the question, not dated after
+    `last`, and dated within `era_days` of the best-weighted of them (the lead), when the
+    lead is older than the `newest` candidate by more than `era_days`. An old report of the
+    story asked about is not outranked by this year's unrelated news. A current story is
+    left to recency, and the rest keep their order: below the story, a recent passage on
+    another matter makes a better neighbour than an older report of a like story, which
+    the model may take for this one."""
+    if not candidates:
+        return candidates
+    floor = max(c.similarity for c in candidates) - band
+    banded = [
+        (c, d)
+        for c, d in zip(candidates, dates, strict=True)
+        if c.similarity >= floor and (d is None or d <= last)
+    ]
+    if not banded:
+        return candidates
+    lead, led = max(banded, key=lambda t: t[0].score)
+    if led is None or (newest - led).days <= era_days:
+        return candidates  # the story is current: recency already ranks it
+    era = {
+        id(c) for c, d in banded if c is lead or (d is not None and abs((d - led).days) <= era_days)
+    }
+    top = max(c.score for c in candidates)
+    return [replace(c, score=c.score + top) if id(c) in era else c for c in candidates]
 
 
 def _latest(dates: Sequence[date | None], as_of: date) -> date:

@@ -357,6 +357,7 @@ class Container:
             recency_days=s.recency_days,
             future_penalty=s.future_penalty,
             future_grace_days=s.future_grace_days,
+            relevance_band=s.relevance_band,
         )
         lexical = LexicalIndex(self.store) if options.mode != "dense" else None
         return Retriever(self.store, self.embedder, lexical, top_k=s.top_k, options=options)

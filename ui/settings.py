@@ -142,6 +142,15 @@ class Settings(BaseModel):
     future_grace_days: int = Field(
         3, ge=0, description="Articles this many days after the as-of date still count as current."
     )
+    relevance_band: float = Field(
+        0.2,
+        ge=0,
+        le=2,
+        description="With an as-of date, when the best-weighted passage of those whose "
+        "similarity to the question is within this of the best one's is older than "
+        "RECENCY_DAYS before the newest, those of its time come first, however recent the "
+        "less similar ones are.",
+    )
     refusal_model: Path | None = Field(
         None,
         description="A refusal model written by `newsdesk fit-refusal` (default: the packaged "

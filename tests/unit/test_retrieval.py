@@ -109,3 +109,33 @@ def test_news_that_all_predates_the_as_of_date_is_not_all_discounted(container, 
     far = container.retriever.passages("Who won the city marathon?", 4, as_of="2031-01-01")
     assert far[0].article_id == LATER.id
     assert [p.article_id for p in far].index(OTHER.id) > 0
+
+
+def test_recency_does_not_lift_unrelated_news_over_an_older_report_of_the_story(
+    container, make_container
+):
+    # asked as of today over an archive: the old reports of the escape are the answer; a
+    # recent story that shares a word with the question is not, however new
+    story = Article(
+        title="Zoo",
+        text="Five lions escaped from their enclosure at the city zoo on Wednesday.",
+        published_at="2022-11-02",
+    )
+    follow = Article(
+        title="Zoo review",
+        text="Keepers said the lions escaped from the city zoo enclosure through a gap.",
+        published_at="2022-11-04",
+    )
+    recent = Article(
+        title="Market",
+        text="The city market opens early on Saturdays this summer.",
+        published_at="2025-06-01",
+    )
+    for article in (story, follow, recent):
+        container.ingestor.add(article)
+    question = "How many lions escaped from the city zoo?"
+    banded = container.retriever.passages(question, 3, as_of="2026-12-07")
+    assert {p.article_id for p in banded[:2]} == {story.id, follow.id}
+    # without the band, recency alone ranks: weight 0.5 ** (942 / 90) for the escape
+    unbanded = _retriever(container, make_container, relevance_band=2.0)
+    assert unbanded.passages(question, 3, as_of="2026-12-07")[0].article_id == recent.id
