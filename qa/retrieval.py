@@ -42,8 +42,8 @@ class RetrievalOptions:
     recency_days: float  # with an as-of date: weight halves every this many days back (0: off)
     future_penalty: float  # with an as-of date: weight of articles dated after it
     future_grace_days: int  # articles this close after the as-of date count as current
-    # with an as-of date, dates weigh only among the candidates this close in similarity to
-    # the best one; the less similar rank after them, however recent
+    # with an as-of date: where recency would bury the story, the passages this close in
+    # similarity to the best one, of the story's time, rank before the less similar
     relevance_band: float
 
     def __post_init__(self) -> None:
@@ -208,9 +208,7 @@ def _banded(
     lead, led = max(banded, key=lambda t: t[0].score)
     if led is None or (newest - led).days <= era_days:
         return candidates  # the story is current: recency already ranks it
-    era = {
-        id(c) for c, d in banded if c is lead or (d is not None and abs((d - led).days) <= era_days)
-    }
+    era = {id(c) for c, d in banded if d is not None and abs((d - led).days) <= era_days}
     top = max(c.score for c in candidates)
     return [replace(c, score=c.score + top) if id(c) in era else c for c in candidates]
 
