@@ -354,10 +354,13 @@ def negated(sentence: str) -> bool:
     return bool(NEGATION.search(sentence))
 
 
+# What may open a question before its auxiliary or question word: "And did …", "But who …"
+_OPENING = r"^\W*(?:(?:and|but|so)\s+)?"
+
 # A question that opens with a negated auxiliary asks the plain claim and expects a yes
 # ("Didn't the Astros win the World Series?" is answered as "Did the Astros win …?")
 _NEGATIVE_OPENING = re.compile(
-    r"^(\W*(?:(?:and|but|so)\s+)?)"
+    rf"({_OPENING})"
     r"(did|does|do|is|are|was|were|has|have|had|ca|could|wo|would|should)n['’]t\b",
     re.IGNORECASE,
 )
@@ -458,14 +461,12 @@ TITLES = frozenset(
 QUESTION_WORD = re.compile(r"\b(what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 # A question answered yes or no: it opens with an auxiliary ("Did …", "Has …", "Is it true").
 _YES_NO = re.compile(
-    r"^\W*(?:(?:and|but|so)\s+)?(?:did|does|do|is|are|was|were|has|have|had|will|would|can"
-    r"|could|should|shall|may|might|must)(?:n['’]t)?\b|^\W*(?:(?:and|but|so)\s+)?won['’]t\b",
+    rf"{_OPENING}(?:did|does|do|is|are|was|were|has|have|had|will|would|can"
+    r"|could|should|shall|may|might|must|wo(?=n['’]t))(?:n['’]t)?\b",
     re.IGNORECASE,
 )
 # A yes/no question about whether something happened: past or perfect auxiliaries.
-_YES_NO_EVENT = re.compile(
-    r"^\W*(?:(?:and|but|so)\s+)?(?:did|has|have|had|was|were)(?:n['’]t)?\b", re.IGNORECASE
-)
+_YES_NO_EVENT = re.compile(rf"{_OPENING}(?:did|has|have|had|was|were)(?:n['’]t)?\b", re.IGNORECASE)
 _REPLY_VERDICT = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE)
 
 
@@ -619,7 +620,7 @@ _POSSIBLE_BEFORE = re.compile(r"\b(?:could|would|might|may|can|should)\s+(?:\w+\
 
 # "Who did Trump meet in Kuala Lumpur?": what a past event was (its person, place, thing)
 _WH_DID = re.compile(
-    r"^\W*(?:(?:and|but|so)\s+)?(?:who|whom|whose|what|which|where|when|how)\b"
+    rf"{_OPENING}(?:who|whom|whose|what|which|where|when|how)\b"
     r"[^?.!]{0,60}?\bdid\b",
     re.IGNORECASE,
 )

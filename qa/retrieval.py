@@ -119,11 +119,11 @@ class Retriever(BaseRetriever):
             period = period_of(question, when)
             dates = [parse_date(c.hit.published_at) for c in candidates]
             latest = _latest(dates, when)
+            last = when + timedelta(o.future_grace_days)  # later ones are after the date
             candidates = [
-                self._dated(c, d, when, latest, period)
+                self._dated(c, d, last, latest, period)
                 for c, d in zip(candidates, dates, strict=True)
             ]
-            last = when + timedelta(o.future_grace_days)
             candidates = _banded(candidates, dates, last, latest, o.relevance_band, o.recency_days)
         candidates.sort(key=lambda c: -c.score)
         kept = _distinct(candidates)
@@ -158,19 +158,20 @@ class Retriever(BaseRetriever):
         self,
         c: _Candidate,
         published: date | None,
-        as_of: date,
+        last: date,
         latest: date,
         period: Period | None,
     ) -> _Candidate:
         """The candidate weighed by its date: recency counts back from the latest candidate
         up to the as-of date (news that all predates the date is not all discounted, which
-        would let an undated article outrank it), later ones are penalised."""
+        would let an undated article outrank it), ones after `last` (the as-of date and its
+        grace days) are penalised."""
         if published is None:
             return c
         o = self.options
         days_back = (latest - published).days
         weight = 1.0
-        if (as_of - published).days < -o.future_grace_days:
+        if published > last:
             weight = o.future_penalty
         elif period is not None and _within(published, period, o.future_grace_days):
             weight = 1.0  # the question names its time: articles of that time count in full

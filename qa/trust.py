@@ -58,15 +58,14 @@ def plan_only(
     # passage's modal ("a prototype that it says could be a future product") reports it
     # faithfully; the plan is one retold as done ("Trump met Takaichi" for "will meet")
     itself = language.asks_outcome_itself(question)
-    retold_only = not itself
     return (
         bool(sentences)
         and (itself or language.asks_past_event(question))
         and all(
-            (not retold_only and language.plan_beyond(s, question))
+            (itself and language.plan_beyond(s, question))
             or (
                 language.plan_beyond(e, question)
-                and not (retold_only and language.is_modal(s))
+                and (itself or not language.is_modal(s))
                 and not language.told_before_plan(s, e, asked)
             )
             for s, e in zip(sentences, evidence, strict=True)
