@@ -146,3 +146,19 @@ def test_two_replicas_check_a_watched_feed_and_index_each_item_once(two_apps, sh
         if plans:
             newsdesk(shared_env, "remove", *plans)
         site.server.shutdown()
+
+
+def test_an_index_on_a_chroma_server_made_with_a_narrower_search_is_searched_wide(chroma_server):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from index.store import HNSW, ChromaStore
+
+    host, port = chroma_server
+    settings = ChromaSettings(anonymized_telemetry=False)
+    client = chromadb.HttpClient(host, port, settings=settings)
+    for name in ("narrow_chunks", "narrow_articles"):
+        client.create_collection(name, configuration={"hnsw": {**HNSW, "ef_search": 100}})
+    ChromaStore(client, prefix="narrow")
+    got = chromadb.HttpClient(host, port, settings=settings).get_collection("narrow_chunks")
+    assert got.configuration_json["hnsw"]["ef_search"] == HNSW["ef_search"] > 100

@@ -139,3 +139,38 @@ def test_recency_does_not_lift_unrelated_news_over_an_older_report_of_the_story(
     # without the band, recency alone ranks: weight 0.5 ** (942 / 90) for the escape
     unbanded = _retriever(container, make_container, relevance_band=2.0)
     assert unbanded.passages(question, 3, as_of="2026-12-07")[0].article_id == recent.id
+
+
+def _client(path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def test_an_index_made_with_a_narrower_search_is_searched_as_wide_as_a_new_one(tmp_path):
+    from index.store import HNSW, ChromaStore
+
+    narrow = {**HNSW, "ef_search": 100}
+    for name in ("newsdesk_chunks", "newsdesk_articles"):
+        _client(tmp_path).create_collection(name, configuration={"hnsw": narrow})
+    ChromaStore(_client(tmp_path))
+    # kept with the index: a later process finds the wide search without changing it
+    reopened = _client(tmp_path).get_collection("newsdesk_chunks")
+    assert reopened.configuration_json["hnsw"]["ef_search"] == HNSW["ef_search"] > 100
+
+
+def test_an_index_that_refuses_the_wider_search_still_opens(tmp_path, monkeypatch):
+    import chromadb
+
+    from index.store import ChromaStore
+
+    def refuse(self, **changes):
+        raise PermissionError("read-only token")
+
+    monkeypatch.setattr(chromadb.api.models.Collection.Collection, "modify", refuse)
+    client = _client(tmp_path)
+    for name in ("newsdesk_chunks", "newsdesk_articles"):
+        client.create_collection(name, configuration={"hnsw": {"ef_search": 100}})
+    store = ChromaStore(client)
+    assert store.chunks.configuration_json["hnsw"]["ef_search"] == 100
