@@ -202,6 +202,17 @@ def sentences(text: str) -> list[str]:
     return [text[start:end] for start, end, _ in sentence_spans(text)]
 
 
+# Where a sentence turns to another actor: "…, though Trump left the door open", "; the
+# company …", "… but the union …".
+_CLAUSE_TURN = re.compile(r",\s+(?:though|although|while|but|whereas)\s+|;\s+|\s+but\s+")
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence's clauses where it turns from one actor to another (one clause if it
+    does not)."""
+    return [c for c in _CLAUSE_TURN.split(sentence) if c.strip()]
+
+
 # --- modality, outcome and polarity -----------------------------------------------------------
 
 # What is planned, expected or possible, not what happened: future and conditional modals,

@@ -19,6 +19,7 @@ from .entailment import (
     NO_LINE,
     NOT_AN_ANSWER,
     claim,
+    misattributed,
     not_an_answer,
     settle,
     stated_choice,
@@ -249,8 +250,10 @@ def judge(attempt: Attempt, reply: str, policy: AnswerPolicy) -> Answer:
         return _yes_no(attempt, checked)
     by_n = {p.n: p for p in attempt.passages}
     citations = [Citation.of(by_n[n]) for n in sorted(checked.cited)]
-    problem = not_an_answer(attempt.question, checked) or unstated_choice(
-        attempt.question, checked, attempt.passages
+    problem = (
+        not_an_answer(attempt.question, checked)
+        or unstated_choice(attempt.question, checked, attempt.passages)
+        or misattributed(checked)
     )
     if problem:
         return attempt.refused(problem)

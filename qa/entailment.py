@@ -92,6 +92,43 @@ def not_an_answer(question: str, checked: CheckedAnswer) -> str:
     return ""
 
 
+def misattributed(checked: CheckedAnswer) -> str:
+    """Why a reply sentence gives one actor's deed to another ("" when none does): its
+    passage sentence tells two actors in two clauses ("The White House has ruled out a
+    meeting …, though Trump left the door open"), and the reply puts the name of one clause
+    before the deed of the other ("The White House said it left the door open")."""
+    for sentence, (_, told) in zip(checked.sentences, checked.evidence, strict=True):
+        if _misattributed(sentence, told):
+            return f"{NOT_AN_ANSWER}: it gives a passage's words to another name than theirs"
+    return ""
+
+
+def _misattributed(sentence: str, told: str) -> bool:
+    parts = language.clauses(told) if told else []
+    if len(parts) < 2:
+        return False
+    names = key_terms(sentence)
+    deed = language.content_stems(sentence) - language.stems(names)
+    shares = [len(deed & language.content_stems(p)) for p in parts]
+    best = max(range(len(parts)), key=shares.__getitem__)
+    if not shares[best]:
+        return False
+    clause = parts[best]
+    theirs = key_terms(clause, mid_sentence=True)
+    if not {n for n in theirs - names if n.isalpha()}:
+        return False  # the deed's clause names no one the reply leaves out
+    # the reply's subject: its names before the first word of the deed
+    held = language.content_stems(clause)
+    lead = []
+    for word in language.WORD.findall(sentence):
+        if language.stems([word]) & held and not language.stems([word]) <= language.stems(names):
+            break
+        lead.append(word)
+    subject = {n for n in key_terms(" ".join(lead)) if n.isalpha()} - theirs
+    others = [key_terms(p, mid_sentence=True) for i, p in enumerate(parts) if i != best]
+    return any(n in other for n in subject for other in others)
+
+
 def unstated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> str:
     """Why the alternative a reply names does not answer a question that offers a choice
     ("" when it may): no passage sentence, nor two adjacent ones, holds it together with
@@ -368,6 +405,7 @@ __all__ = [
     "Settled",
     "added_words",
     "claim",
+    "misattributed",
     "not_an_answer",
     "settle",
     "stated_choice",

@@ -343,3 +343,20 @@ def test_a_hopeless_question_is_refused_before_any_evidence_is_chosen(
     answerer.policy = replace(answerer.policy, refusal=answerer.policy.refusal.with_line(0.0))
     answerer.ask("How many passengers will the ferry carry to Gull Island?")
     assert len(chosen) == 1  # the model is asked: the evidence is chosen once
+
+
+def test_a_reply_that_gives_one_actors_deed_to_another_gets_one_retry(container, llm):
+    container.ingestor.add(
+        Article(
+            title="Harbour bridge",
+            text="The Port Authority has ruled out closing the harbour bridge, though Mayor "
+            "Okafor left the door open, saying the city would decide in spring.",
+        )
+    )
+    llm.replies = [
+        "The Port Authority said it left the door open [1].",  # the mayor's deed
+        "The Port Authority has ruled out closing the harbour bridge [1].",
+    ]
+    answer = container.answerer.ask("What did the Port Authority say about the harbour bridge?")
+    assert not answer.refused and "ruled out" in answer.answer
+    assert answer.signals["retried"] == 1.0

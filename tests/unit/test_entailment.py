@@ -400,3 +400,27 @@ def test_a_lone_letter_of_a_name_is_not_a_term_to_find():
     reply = "Yes, New York agreed to pay $26 million [1]."
     c = claim(q, _checked(reply, passages, q), passages)
     assert c.states and settle(c, 0.95).problem == ""
+
+
+def test_a_reply_that_gives_one_clause_s_deed_to_the_other_clause_s_name_is_not_an_answer():
+    from qa.entailment import misattributed
+
+    q = "What did the Port Authority say about the bridge?"
+    told = [
+        _p(
+            1,
+            "The Port Authority has ruled out closing the bridge, though Mayor Okafor "
+            "left the door open, saying the city would decide in spring.",
+        )
+    ]
+    wrong = _checked("The Port Authority said it left the door open [1].", told, q)
+    assert "another name" in misattributed(wrong)
+    for right in (
+        "The Port Authority has ruled out closing the bridge [1].",
+        "Mayor Okafor left the door open to closing the bridge [1].",  # a name as object
+        "The Port Authority ruled out closing it, though Mayor Okafor left the door open [1].",
+    ):
+        assert misattributed(_checked(right, told, q)) == "", right
+    # a passage sentence of one actor says nothing of who did what
+    one = [_p(1, "The Port Authority left the door open to closing the bridge.")]
+    assert misattributed(_checked("The Port Authority left the door open [1].", one, q)) == ""
