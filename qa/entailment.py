@@ -108,25 +108,26 @@ def _misattributed(sentence: str, told: str) -> bool:
     if len(parts) < 2:
         return False
     names = key_terms(sentence)
-    deed = language.content_stems(sentence) - language.stems(names)
-    shares = [len(deed & language.content_stems(p)) for p in parts]
+    named = language.stems(names)
+    deed = language.content_stems(sentence) - named
+    held = [language.content_stems(p) for p in parts]
+    shares = [len(deed & h) for h in held]
     best = max(range(len(parts)), key=shares.__getitem__)
     if not shares[best]:
         return False
-    clause = parts[best]
-    theirs = key_terms(clause, mid_sentence=True)
+    terms = [key_terms(p, mid_sentence=True) for p in parts]
+    theirs = terms.pop(best)  # the deed's clause; `terms` keeps the others
     if not {n for n in theirs - names if n.isalpha()}:
         return False  # the deed's clause names no one the reply leaves out
     # the reply's subject: its names before the first word of the deed
-    held = language.content_stems(clause)
     lead = []
     for word in language.WORD.findall(sentence):
-        if language.stems([word]) & held and not language.stems([word]) <= language.stems(names):
+        stem = language.stems([word])
+        if stem & held[best] and not stem <= named:
             break
         lead.append(word)
     subject = {n for n in key_terms(" ".join(lead)) if n.isalpha()} - theirs
-    others = [key_terms(p, mid_sentence=True) for i, p in enumerate(parts) if i != best]
-    return any(n in other for n in subject for other in others)
+    return any(n in other for n in subject for other in terms)
 
 
 def unstated_choice(question: str, checked: CheckedAnswer, passages: Sequence[Passage]) -> str:

@@ -206,7 +206,7 @@ def _banded(
     ]
     if not banded:
         return candidates
-    lead, led = max(banded, key=lambda t: t[0].score)
+    _, led = max(banded, key=lambda t: t[0].score)  # the lead's date
     if led is None or (newest - led).days <= era_days:
         return candidates  # the story is current: recency already ranks it
     era = {id(c) for c, d in banded if d is not None and abs((d - led).days) <= era_days}
